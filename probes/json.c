@@ -1,0 +1,342 @@
+/*
+ * json.c - the JSON writer. RFC 8259 §7 defines the string escapes; we
+ * escape more than it requires (see json.h) so output is safe to embed.
+ */
+#include "json.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+void
+jw_init(struct jw *w, struct bbuf *b)
+{
+    memset(w, 0, sizeof(*w));
+    w->b = b;
+}
+
+bool
+jw_ok(const struct jw *w)
+{
+    return !w->error && !w->b->overflow && w->depth == 0;
+}
+
+/* jw_sep writes the comma a value needs, unless it follows a key. */
+static void
+jw_sep(struct jw *w)
+{
+    if (w->after_key) {
+        w->after_key = false;
+        return;
+    }
+    if (w->need_comma[w->depth]) {
+        bbuf_put_u8(w->b, ',');
+    }
+    w->need_comma[w->depth] = true;
+}
+
+static void
+jw_open(struct jw *w, uint8_t ch)
+{
+    jw_sep(w);
+    bbuf_put_u8(w->b, ch);
+    if (w->depth >= JW_MAX_DEPTH) {
+        w->error = true;
+        return;
+    }
+    w->depth++;
+    w->need_comma[w->depth] = false;
+}
+
+static void
+jw_close(struct jw *w, uint8_t ch)
+{
+    bbuf_put_u8(w->b, ch);
+    if (w->depth == 0) {
+        w->error = true;
+        return;
+    }
+    w->depth--;
+}
+
+void
+jw_obj_begin(struct jw *w)
+{
+    jw_open(w, '{');
+}
+
+void
+jw_obj_end(struct jw *w)
+{
+    jw_close(w, '}');
+}
+
+void
+jw_arr_begin(struct jw *w)
+{
+    jw_open(w, '[');
+}
+
+void
+jw_arr_end(struct jw *w)
+{
+    jw_close(w, ']');
+}
+
+/*
+ * utf8_seq returns the length (1-4) of a valid UTF-8 sequence at p (RFC 3629
+ * §4: no overlongs, no surrogates, nothing above U+10FFFF) or 0.
+ */
+static size_t
+utf8_seq(const uint8_t *p, size_t n, uint32_t *cp)
+{
+    uint8_t b0 = p[0];
+    size_t len;
+    uint32_t v;
+
+    if (b0 < 0x80) {
+        *cp = b0;
+        return 1;
+    } else if (b0 >= 0xc2 && b0 <= 0xdf) {
+        len = 2;
+        v = b0 & 0x1f;
+    } else if (b0 >= 0xe0 && b0 <= 0xef) {
+        len = 3;
+        v = b0 & 0x0f;
+    } else if (b0 >= 0xf0 && b0 <= 0xf4) {
+        len = 4;
+        v = b0 & 0x07;
+    } else {
+        return 0;
+    }
+    if (n < len) {
+        return 0;
+    }
+    for (size_t i = 1; i < len; i++) {
+        if ((p[i] & 0xc0) != 0x80) {
+            return 0;
+        }
+        v = v << 6 | (p[i] & 0x3f);
+    }
+    if ((len == 3 && v < 0x800) || (len == 4 && v < 0x10000) ||
+        (v >= 0xd800 && v <= 0xdfff) || v > 0x10ffff) {
+        return 0;
+    }
+    *cp = v;
+    return len;
+}
+
+bool
+json_utf8_clean(const uint8_t *p, size_t n)
+{
+    size_t i = 0;
+
+    while (i < n) {
+        uint32_t cp;
+        size_t l = utf8_seq(p + i, n - i, &cp);
+        if (l == 0 || cp < 0x20 || cp == 0x7f) {
+            return false;
+        }
+        i += l;
+    }
+    return true;
+}
+
+bool
+json_put_escaped(struct bbuf *b, const uint8_t *p, size_t n)
+{
+    static const char hexd[] = "0123456789abcdef";
+    size_t i = 0;
+
+    while (i < n) {
+        uint32_t cp;
+        size_t l = utf8_seq(p + i, n - i, &cp);
+        char esc[8];
+
+        if (l == 0) {
+            bbuf_put_str(b, "\\ufffd");
+            i++;
+            continue;
+        }
+        switch (cp) {
+        case '"':
+            bbuf_put_str(b, "\\\"");
+            break;
+        case '\\':
+            bbuf_put_str(b, "\\\\");
+            break;
+        case '\n':
+            bbuf_put_str(b, "\\n");
+            break;
+        case '\r':
+            bbuf_put_str(b, "\\r");
+            break;
+        case '\t':
+            bbuf_put_str(b, "\\t");
+            break;
+        default:
+            if (cp < 0x20 || cp == 0x7f || cp == '<' || cp == '>' ||
+                cp == '&' || cp == '\'' || cp == 0x2028 || cp == 0x2029) {
+                esc[0] = '\\';
+                esc[1] = 'u';
+                esc[2] = hexd[(cp >> 12) & 0xf];
+                esc[3] = hexd[(cp >> 8) & 0xf];
+                esc[4] = hexd[(cp >> 4) & 0xf];
+                esc[5] = hexd[cp & 0xf];
+                bbuf_put(b, esc, 6);
+            } else {
+                bbuf_put(b, p + i, l);
+            }
+        }
+        i += l;
+    }
+    return !b->overflow;
+}
+
+void
+jw_key(struct jw *w, const char *k)
+{
+    if (w->after_key) {
+        w->error = true;
+    }
+    jw_sep(w);
+    bbuf_put_u8(w->b, '"');
+    json_put_escaped(w->b, (const uint8_t *)k, strlen(k));
+    bbuf_put_str(w->b, "\":");
+    w->after_key = true;
+}
+
+void
+jw_strn(struct jw *w, const uint8_t *p, size_t n)
+{
+    jw_sep(w);
+    bbuf_put_u8(w->b, '"');
+    json_put_escaped(w->b, p, n);
+    bbuf_put_u8(w->b, '"');
+}
+
+void
+jw_str(struct jw *w, const char *s)
+{
+    if (s == NULL) {
+        jw_null(w);
+        return;
+    }
+    jw_strn(w, (const uint8_t *)s, strlen(s));
+}
+
+void
+jw_int(struct jw *w, long long v)
+{
+    jw_sep(w);
+    bbuf_printf(w->b, "%lld", v);
+}
+
+void
+jw_uint(struct jw *w, unsigned long long v)
+{
+    jw_sep(w);
+    bbuf_printf(w->b, "%llu", v);
+}
+
+void
+jw_double(struct jw *w, double v)
+{
+    jw_sep(w);
+    if (!isfinite(v)) {
+        bbuf_put_str(w->b, "null");
+        return;
+    }
+    bbuf_printf(w->b, "%.6g", v);
+}
+
+void
+jw_bool(struct jw *w, bool v)
+{
+    jw_sep(w);
+    bbuf_put_str(w->b, v ? "true" : "false");
+}
+
+void
+jw_null(struct jw *w)
+{
+    jw_sep(w);
+    bbuf_put_str(w->b, "null");
+}
+
+void
+jw_hex(struct jw *w, const uint8_t *p, size_t n)
+{
+    static const char hexd[] = "0123456789abcdef";
+
+    jw_sep(w);
+    bbuf_put_u8(w->b, '"');
+    for (size_t i = 0; i < n; i++) {
+        char two[2] = {hexd[p[i] >> 4], hexd[p[i] & 0xf]};
+        bbuf_put(w->b, two, 2);
+    }
+    bbuf_put_u8(w->b, '"');
+}
+
+void
+jw_hex16(struct jw *w, uint16_t v)
+{
+    jw_sep(w);
+    bbuf_printf(w->b, "\"0x%04x\"", (unsigned)v);
+}
+
+void
+jw_raw(struct jw *w, const char *json, size_t n)
+{
+    jw_sep(w);
+    bbuf_put(w->b, json, n);
+}
+
+void
+jw_kv_str(struct jw *w, const char *k, const char *s)
+{
+    jw_key(w, k);
+    jw_str(w, s);
+}
+
+void
+jw_kv_strn(struct jw *w, const char *k, const uint8_t *p, size_t n)
+{
+    jw_key(w, k);
+    jw_strn(w, p, n);
+}
+
+void
+jw_kv_int(struct jw *w, const char *k, long long v)
+{
+    jw_key(w, k);
+    jw_int(w, v);
+}
+
+void
+jw_kv_uint(struct jw *w, const char *k, unsigned long long v)
+{
+    jw_key(w, k);
+    jw_uint(w, v);
+}
+
+void
+jw_kv_bool(struct jw *w, const char *k, bool v)
+{
+    jw_key(w, k);
+    jw_bool(w, v);
+}
+
+void
+jw_kv_null(struct jw *w, const char *k)
+{
+    jw_key(w, k);
+    jw_null(w);
+}
+
+void
+jw_kv_hex16(struct jw *w, const char *k, uint16_t v)
+{
+    jw_key(w, k);
+    jw_hex16(w, v);
+}

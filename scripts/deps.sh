@@ -1,0 +1,42 @@
+#!/bin/sh
+# deps.sh build|test|bench|browser - make sure the Debian/Ubuntu packages a
+# step needs are installed. As root it installs what is missing with
+# apt-get (running `apt-get update` first); otherwise it prints the exact
+# command to run and fails. It checks with dpkg-query first, so a machine
+# that already has everything pays nothing.
+set -eu
+
+build_pkgs="gcc make cmake pkg-config libevent-dev libmbedtls-dev libinih-dev
+libjansson-dev zlib1g-dev"
+test_pkgs="python3 openssl gnutls-bin curl swaks libnss3-tools
+default-jre-headless tshark clang libclang-rt-dev iproute2 procps"
+bench_pkgs="nginx-core libnginx-mod-stream haproxy"
+browser_pkgs="chromium nodejs npm"
+
+case "${1:-build}" in
+build) want="$build_pkgs" ;;
+test) want="$build_pkgs $test_pkgs" ;;
+bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
+browser) want="$browser_pkgs" ;;
+*) echo "usage: $0 build|test|bench|browser" >&2; exit 2 ;;
+esac
+
+missing=""
+for p in $want; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "deps: installing:$missing"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    # shellcheck disable=SC2086
+    apt-get install -y -q --no-install-recommends $missing >/dev/null
+    exit 0
+fi
+echo "deps: missing packages:$missing" >&2
+echo "deps: install them with: sudo apt-get install$missing" >&2
+exit 1
