@@ -78,8 +78,8 @@ struct attempt_verdict {
 struct attempt {
     /* Where and when. */
     uint64_t id;
-    struct timespec start;
-    struct timespec end;
+    struct timespec t_start;
+    struct timespec t_end;
     char listener[ATTEMPT_NAME_MAX];
     char mode[16];             /* "test", "relay", "http-connect", "socks5" */
     char protocol[16];         /* "imap", "pop3", "smtp", "tls", "https" */
