@@ -84,6 +84,12 @@ struct attempt {
     char mode[16];             /* "test", "relay", "http-connect", "socks5" */
     char protocol[16];         /* "imap", "pop3", "smtp", "tls", "https" */
     bool implicit_tls;         /* TLS from the first byte */
+    /*
+     * Port/security mismatch: a client that opened a STARTTLS port with a
+     * ClientHello (its account says "SSL/TLS" where it should say STARTTLS).
+     * Its hello is still captured and judged; this flag adds the reason.
+     */
+    bool tls_on_starttls_port;
     char peer_addr[ATTEMPT_ADDR_MAX];
     uint16_t peer_port;
     uint16_t local_port;
@@ -95,6 +101,7 @@ struct attempt {
     char plaintext_login_cmd[24];
     size_t num_commands;
     size_t pipelined_after_starttls; /* bytes sent with STARTTLS */
+    bool pipelined_was_tls;    /* ...and they were the hello's start */
     uint8_t ehlo_name[ATTEMPT_HINT_MAX];
     size_t ehlo_name_len;
     uint8_t id_name[ATTEMPT_HINT_MAX];       /* IMAP ID "name" */
