@@ -17,6 +17,7 @@
 
 #include "bytes.h"
 #include "compiler.h"
+#include "tlsrec.h"
 
 /* Caps; they are part of the documented record format (doc/records.md). */
 #define CH_MAX_EXTENSIONS 64
@@ -55,7 +56,10 @@ struct ch_ext {
 };
 
 struct clienthello {
-    /* How it arrived (filled from struct tlsrec_hello by the caller). */
+    /*
+     * How it arrived: filled by clienthello_parse_hello(), or by the caller
+     * from struct tlsrec_hello after clienthello_parse() (which zeroes them).
+     */
     bool sslv2;
     uint16_t record_version;
     size_t num_records;
@@ -90,8 +94,9 @@ struct clienthello {
     bool has_supported_versions;
     struct bcur supported_versions; /* 2 bytes each */
     bool has_key_share;
-    size_t num_key_shares;
+    size_t num_key_shares;          /* kept, at most CH_MAX_KEY_SHARES */
     uint16_t key_share_groups[CH_MAX_KEY_SHARES];
+    bool key_shares_truncated;      /* more entries than the array holds */
     bool has_psk_modes;
     struct bcur psk_modes;          /* 1 byte each */
     bool has_renegotiation_info;
@@ -108,6 +113,7 @@ struct clienthello {
     struct bcur compress_certificate; /* 2 bytes each */
     bool has_ech;                   /* encrypted_client_hello (0xfe0d) */
     bool has_pre_shared_key;
+    bool psk_not_last;              /* RFC 8446 §4.2.11: MUST be last */
     bool has_early_data;
 
     /* Flags derived from the cipher list and extensions. */
@@ -118,7 +124,13 @@ struct clienthello {
     /*
      * Versions offered: from supported_versions without GREASE when that
      * extension is present, else every version from TLS 1.0 (SSL 3.0 for a
-     * 0x0300 hello) up to legacy_version. Sorted highest first.
+     * 0x0300 hello) up to legacy_version (a legacy_version above 0x0304 is
+     * listed itself, then 0x0304..0x0301). An SSLv2-compatible hello adds
+     * 0x0002 to what its version field gives. Sorted by tls_version_rank,
+     * highest first, duplicates removed; TLS 1.3 drafts (0x7fXX) rank as
+     * TLS 1.3 and follow 0x0304. highest_version is the first entry with a
+     * non-zero rank. Derived on every exit once legacy_version was read, so
+     * a malformed hello still shows what it claimed.
      */
     size_t num_versions;
     uint16_t versions[CH_MAX_VERSIONS];
@@ -140,10 +152,44 @@ MUST_CHECK enum ch_status clienthello_parse(struct clienthello *out,
 /*
  * clienthello_parse_sslv2 decodes an SSLv2-compatible CLIENT-HELLO message
  * (starting at msg_type 1, as tlsrec_scan_hello leaves it in its buffer).
+ * It fills legacy_version (the hello's version field), sslv2_cipher_specs,
+ * session_id, random (the challenge) and the derived versions; the TLS
+ * view cipher_suites stays empty: use clienthello_suites().
  */
 MUST_CHECK enum ch_status clienthello_parse_sslv2(struct clienthello *out,
                                                   const uint8_t *msg,
                                                   size_t len);
+
+/*
+ * clienthello_parse_hello parses what tlsrec_scan_hello returned OK for:
+ * the SSLv2 form or a client_hello body (any other handshake type gives
+ * CH_ERR_NOT_CLIENTHELLO), then fills sslv2, record_version and
+ * num_records from `rec`.
+ */
+MUST_CHECK enum ch_status clienthello_parse_hello(
+    struct clienthello *out, const struct tlsrec_hello *rec);
+
+/*
+ * clienthello_suites writes the hello's 16-bit cipher suites in wire order
+ * into `out` (at most `max`; `out` may be NULL when max is 0) and returns
+ * how many there are in total, like snprintf. For the TLS form that is
+ * cipher_suites; for the SSLv2 form, every 3-byte spec whose first byte is
+ * 0x00 (RFC 5246 E.2: a TLS suite {0x00, hi, lo}); pure SSLv2 specs are
+ * skipped.
+ */
+size_t clienthello_suites(const struct clienthello *ch, uint16_t *out,
+                          size_t max);
+
+/*
+ * tls_version_rank orders protocol versions for "highest offered":
+ * SSL 2.0 (0x0002) < SSL 3.0 < TLS 1.0 < ... < TLS 1.3 (0x0304). A TLS 1.3
+ * draft (0x7f00-0x7fff, draft-ietf-tls-tls13) ranks as 0x0304, not above
+ * it. Other 0x03XX values rank as themselves (future versions). Anything
+ * else (GREASE, DTLS 0xfeXX, garbage) ranks 0, i.e. below every version.
+ * The result is comparable only with other ranks; to print it, use the
+ * original value.
+ */
+uint16_t tls_version_rank(uint16_t v);
 
 /* tls_is_grease is true for RFC 8701 GREASE values (0x?a?a, both equal). */
 bool tls_is_grease(uint16_t v);

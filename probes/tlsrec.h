@@ -72,6 +72,10 @@ struct tlsrec_hello {
     uint8_t hs_type;          /* handshake type (1 = client_hello) */
     size_t hs_len;            /* body length from the handshake header */
     const uint8_t *body;      /* reassembled body, hs_len bytes, in `buf` */
+    /*
+     * SSLv2 form: hs_type is 1, body is the whole SSLv2 message from
+     * msg_type on and hs_len its length (the 2-byte header's value).
+     */
     size_t error_offset;      /* input offset of the failure */
     const char *error;        /* stable token describing the failure */
 };
@@ -83,7 +87,21 @@ struct tlsrec_hello {
  * (header + body); past it the result is TOO_BIG. For an SSLv2-compatible
  * hello, `buf` receives the SSLv2 message body (after the 2-byte length,
  * starting at msg_type) and `sslv2` is set. The first bytes decide NOT_TLS
- * early, so a plaintext client is recognised after a few bytes.
+ * early, so a plaintext client is recognised after a few bytes: NOT_TLS is
+ * returned exactly when tlsrec_looks_like_tls() is false.
+ *
+ * OK is returned once every record holding the message is complete; any
+ * handshake type is returned (the caller maps hs_type != 1 to
+ * CH_ERR_NOT_CLIENTHELLO, see clienthello_parse_hello). The buffer holds
+ * the 4-byte handshake header followed by the body (`body` = buf + 4).
+ * TOO_BIG: 4 + body length > max_hello or > cap (decided as soon as the
+ * handshake header is visible). MALFORMED (with `error` and
+ * `error_offset`): a record longer than TLSREC_MAX_CIPHERTEXT, an empty
+ * handshake record (RFC 8446 §5.1), a content type outside 20..24
+ * ("bad_content_type"), a valid non-handshake record before the message
+ * is complete ("not_handshake"), record version major != 3, more than
+ * TLSREC_MAX_RECORDS records, or a broken SSLv2 header. On NOT_TLS,
+ * `error` is "not_tls".
  */
 MUST_CHECK enum tlsrec_status tlsrec_scan_hello(struct tlsrec_hello *out,
                                                 uint8_t *buf, size_t cap,
