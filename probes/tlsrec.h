@@ -61,6 +61,18 @@ struct tlsrec {
 MUST_CHECK enum tlsrec_status tlsrec_next(struct bcur *in, struct tlsrec *out);
 
 /*
+ * tlsrec_next_err is tlsrec_next with a reason: on MALFORMED, `*err` gets a
+ * stable token ("bad_content_type", "record_version", "record_too_long")
+ * and `*err_at` the offset of the bad field from the record's start. The
+ * header is checked byte by byte as it arrives, so a bad type is MALFORMED
+ * after one byte, not NEED_MORE.
+ */
+MUST_CHECK enum tlsrec_status tlsrec_next_err(struct bcur *in,
+                                              struct tlsrec *out,
+                                              const char **err,
+                                              size_t *err_at);
+
+/*
  * struct tlsrec_hello describes how the first handshake message of a
  * client's byte stream arrived and where its reassembled bytes are.
  */
