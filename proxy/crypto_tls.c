@@ -415,8 +415,8 @@ out:
 }
 
 static bool
-ct_load_files(struct crypto_tls_server *s, const struct crypto_tls_server_opts *o,
-              char *err, size_t errlen)
+ct_load_files(struct crypto_tls_server *s,
+              const struct crypto_tls_server_opts *o, char *err, size_t errlen)
 {
     char what[300];
     int ret;
@@ -1001,8 +1001,12 @@ struct ct_err_row {
 };
 
 static const struct ct_err_row ct_errs[] = {
+#if defined(MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY)
     {MBEDTLS_ERR_SSL_PEER_CLOSE_NOTIFY, "client_closed", 0},
+#endif
+#if defined(MBEDTLS_ERR_SSL_CONN_EOF)
     {MBEDTLS_ERR_SSL_CONN_EOF, "client_closed", 0},
+#endif
 #if defined(MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION)
     {MBEDTLS_ERR_SSL_BAD_HS_PROTOCOL_VERSION, "protocol_version", 70},
 #endif
@@ -1012,7 +1016,9 @@ static const struct ct_err_row ct_errs[] = {
 #if defined(MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN)
     {MBEDTLS_ERR_SSL_NO_CIPHER_CHOSEN, "no_shared_cipher", 40},
 #endif
+#if defined(MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE)
     {MBEDTLS_ERR_SSL_NO_USABLE_CIPHERSUITE, "no_shared_cipher", 40},
+#endif
 #if defined(MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE)
     {MBEDTLS_ERR_SSL_HANDSHAKE_FAILURE, "handshake_failure", 40},
 #endif
@@ -1025,10 +1031,18 @@ static const struct ct_err_row ct_errs[] = {
 #if defined(MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER)
     {MBEDTLS_ERR_SSL_ILLEGAL_PARAMETER, "illegal_parameter", 47},
 #endif
+#if defined(MBEDTLS_ERR_SSL_INVALID_RECORD)
     {MBEDTLS_ERR_SSL_INVALID_RECORD, "invalid_record", 10},
+#endif
+#if defined(MBEDTLS_ERR_SSL_INVALID_MAC)
     {MBEDTLS_ERR_SSL_INVALID_MAC, "bad_record_mac", 20},
+#endif
+#if defined(MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE)
     {MBEDTLS_ERR_SSL_UNEXPECTED_MESSAGE, "unexpected_message", 10},
+#endif
+#if defined(MBEDTLS_ERR_SSL_UNEXPECTED_RECORD)
     {MBEDTLS_ERR_SSL_UNEXPECTED_RECORD, "unexpected_message", 10},
+#endif
 #if defined(MBEDTLS_ERR_SSL_BAD_HS_FINISHED)
     {MBEDTLS_ERR_SSL_BAD_HS_FINISHED, "bad_finished", 51},
 #endif
@@ -1042,8 +1056,12 @@ static const struct ct_err_row ct_errs[] = {
 #if defined(MBEDTLS_ERR_SSL_BAD_INPUT_DATA)
     {MBEDTLS_ERR_SSL_BAD_INPUT_DATA, "internal_error", 80},
 #endif
+#if defined(MBEDTLS_ERR_SSL_ALLOC_FAILED)
     {MBEDTLS_ERR_SSL_ALLOC_FAILED, "internal_error", 80},
+#endif
+#if defined(MBEDTLS_ERR_SSL_INTERNAL_ERROR)
     {MBEDTLS_ERR_SSL_INTERNAL_ERROR, "internal_error", 80},
+#endif
 };
 
 /*
@@ -1237,9 +1255,10 @@ crypto_tls_conn_close_notify(struct crypto_tls_conn *c, struct bbuf *out)
     if (c->state == CT_DONE) {
         ret = mbedtls_ssl_close_notify(&c->ssl);
     } else {
-        ret = mbedtls_ssl_send_alert_message(&c->ssl,
-                                             MBEDTLS_SSL_ALERT_LEVEL_WARNING,
-                                             MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY);
+        /* Before the handshake ends: a plaintext warning close_notify. */
+        ret = mbedtls_ssl_send_alert_message(
+            &c->ssl, MBEDTLS_SSL_ALERT_LEVEL_WARNING,
+            MBEDTLS_SSL_ALERT_MSG_CLOSE_NOTIFY);
     }
     c->out = NULL;
     return ret == 0 && c->res.bytes_out > before;

@@ -42,6 +42,7 @@ struct tcase {
     uint16_t max_version;
     bool office365;             /* after CT_DONE write O365_TEXT */
     bool byte_by_byte;          /* feed the engine one byte per step */
+    const char *stdin_text;     /* what the client sends after the hello */
 };
 
 struct outcome {
@@ -86,7 +87,8 @@ listen_any(uint16_t *port)
 }
 
 static pid_t
-start_client(const struct tcase *tc, uint16_t port, const char *outpath)
+start_client(const struct tcase *tc, uint16_t port, const char *outpath,
+             const char *inpath)
 {
     char portstr[16], connect[64];
     const char *argv[32];
@@ -116,7 +118,7 @@ start_client(const struct tcase *tc, uint16_t port, const char *outpath)
 
     pid = fork();
     if (pid == 0) {
-        int in = open("/dev/null", O_RDONLY);
+        int in = open(inpath != NULL ? inpath : "/dev/null", O_RDONLY);
         int out = open(outpath, O_WRONLY | O_TRUNC | O_CREAT, 0600);
 
         if (in < 0 || out < 0) {
@@ -214,6 +216,16 @@ pump(const struct tcase *tc, struct crypto_tls_conn *conn, int fd,
         }
     }
     oc->step = st;
+    if (st == CT_DONE && tc->stdin_text != NULL) {
+        /* Wait for the client's application data; it must stay unread. */
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        ssize_t r;
+
+        if (poll(&p, 1, IO_TIMEOUT_MS) > 0 &&
+            (r = recv(fd, buf, sizeof(buf), 0)) > 0) {
+            crypto_tls_conn_input(conn, buf, (size_t)r);
+        }
+    }
     if (st == CT_DONE && tc->office365) {
         CHECK(crypto_tls_conn_write(conn, (const uint8_t *)O365_TEXT,
                                     strlen(O365_TEXT), &out));
@@ -246,6 +258,8 @@ run_case(struct crypto_tls_server *srv, const struct tcase *tc,
          struct outcome *oc)
 {
     char outpath[] = "/tmp/test_crypto_tls.XXXXXX";
+    char inpath[] = "/tmp/test_crypto_tls_in.XXXXXX";
+    bool have_in = false;
     struct crypto_tls_conn *conn;
     struct pollfd p;
     uint16_t port = 0;
@@ -262,7 +276,17 @@ run_case(struct crypto_tls_server *srv, const struct tcase *tc,
         return false;
     }
     close(tmp);
-    pid = start_client(tc, port, outpath);
+    if (tc->stdin_text != NULL) {
+        tmp = mkstemp(inpath);
+        CHECK(tmp >= 0);
+        if (tmp >= 0) {
+            size_t n = strlen(tc->stdin_text);
+            CHECK(write(tmp, tc->stdin_text, n) == (ssize_t)n);
+            close(tmp);
+            have_in = true;
+        }
+    }
+    pid = start_client(tc, port, outpath, have_in ? inpath : NULL);
     CHECK(pid > 0);
     p.fd = lfd;
     p.events = POLLIN;
@@ -285,6 +309,9 @@ run_case(struct crypto_tls_server *srv, const struct tcase *tc,
     wait_client(pid, &oc->client_status);
     oc->client_out = (char *)tl_read_file(outpath, &outlen);
     unlink(outpath);
+    if (have_in) {
+        unlink(inpath);
+    }
     if (oc->client_out != NULL) {
         char *z = realloc(oc->client_out, outlen + 1);
         if (z != NULL) {
@@ -293,7 +320,7 @@ run_case(struct crypto_tls_server *srv, const struct tcase *tc,
         }
     }
     printf("# %-24s step=%s version=0x%04x suite=0x%04x %s error=%s "
-           "client_alert=%d/%d%s sent_alert=%d/%d rec=0x%04x%s\n",
+           "client_alert=%d/%d%s sent_alert=%d/%d rec=0x%04x ignored=%zu%s\n",
            tc->name, crypto_tls_step_str(oc->step), oc->res.version,
            oc->res.suite,
            oc->res.suite_name != NULL ? oc->res.suite_name : "-",
@@ -301,7 +328,7 @@ run_case(struct crypto_tls_server *srv, const struct tcase *tc,
            oc->res.client_alert_level, oc->res.client_alert_desc,
            oc->res.client_alert_encrypted ? "(enc)" : "",
            oc->res.alert_sent_level, oc->res.alert_sent_desc,
-           oc->res.alert_sent_record_version,
+           oc->res.alert_sent_record_version, oc->res.ignored_in,
            oc->res.cert_refused ? " cert_refused" : "");
     return oc->connected;
 }
@@ -409,6 +436,33 @@ test_tls12(struct crypto_tls_server *srv, bool one_byte)
     CHECK(client_said(&oc, "self-signed certificate") ||
           client_said(&oc, "self signed certificate"));
     /* It closed with close_notify after ours: an alert, but encrypted. */
+    outcome_free(&oc);
+}
+
+/*
+ * The engine stops at the end of the handshake: the client's application
+ * data is counted (ignored_in) and its record headers watched, never read.
+ */
+static void
+test_app_data_unread(struct crypto_tls_server *srv)
+{
+    struct tcase tc = {
+        .name = "openssl-sends-data",
+        .kind = OPENSSL,
+        .args = {"-tls1_2"},
+        .min_version = CRYPTO_TLS_V12,
+        .max_version = CRYPTO_TLS_V12,
+        .stdin_text = "a1 LOGIN user secret\n",
+    };
+    struct outcome oc;
+
+    CHECK(run_case(srv, &tc, &oc));
+    CHECK(oc.step == CT_DONE);
+    /* 21 bytes of text: one record, 5 + 8 explicit IV/nonce + 21 + 16 tag
+     * (AES-GCM) or 5 + 21 + 16 (ChaCha20-Poly1305); either way > 21. */
+    CHECK(oc.res.ignored_in > strlen(tc.stdin_text));
+    CHECK(oc.res.client_alert == false ||
+          oc.res.client_alert_encrypted);
     outcome_free(&oc);
 }
 
@@ -736,6 +790,7 @@ main(void)
     test_memory_only(srv);
     test_tls12(srv, false);
     test_tls12(srv, true);
+    test_app_data_unread(srv);
     test_legacy(srv, "-tls1", CRYPTO_TLS_V10, "Protocol  : TLSv1\n");
     test_legacy(srv, "-tls1_1", CRYPTO_TLS_V11, "Protocol  : TLSv1.1");
     test_rsa_only(srv, "AES128-SHA:@SECLEVEL=0", 0x002f);
