@@ -817,6 +817,9 @@ verdict_judge(struct attempt *a, const struct policy *p)
     bool hello_ok = false;
 
     if (p == NULL) {
+        p = policy_default();
+    }
+    if (p == NULL) {
         p = &fallback_policy;
     }
     memset(&st, 0, sizeof(st));
@@ -923,6 +926,9 @@ verdict_explain(const struct attempt *a, const struct policy *p,
     buf[0] = '\0';
     if (r == NULL) {
         return 0;
+    }
+    if (p == NULL) {
+        p = policy_default();
     }
     if (p == NULL) {
         p = &fallback_policy;

@@ -37,7 +37,7 @@ enum verdict_severity {
  * what the attempt recorded (plaintext stage, ClientHello views, end
  * reason, alerts). It leaves the client_* and advice fields alone, so call
  * it before identify_client() and advice_select(). `p` may be NULL, which
- * means policy_default(); if that is unavailable too, a TLS 1.2 minimum
+ * means policy_default(); if that returns NULL, a TLS 1.2 minimum
  * with the deprecated categories refused is used.
  */
 void verdict_judge(struct attempt *a, const struct policy *p);
