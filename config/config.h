@@ -106,7 +106,7 @@ struct listener_conf {
     /* Where to listen: numeric address (no DNS), port may be 0 (tests). */
     struct sockaddr_storage listen_addr;
     socklen_t listen_addr_len;
-    char listen_text[64];            /* "127.0.0.1:1143", "[::1]:1143" */
+    char listen_text[80];            /* "127.0.0.1:1143", "[::1]:1143" */
 
     /* Policy: name as written and the resolved policy (never NULL). */
     char policy_name[POLICY_NAME_MAX];
@@ -155,7 +155,7 @@ struct config_global {
     bool dashboard_enabled;
     struct sockaddr_storage dashboard_addr;
     socklen_t dashboard_addr_len;
-    char dashboard_text[64];
+    char dashboard_text[80];
     size_t num_fingerprints;
     char fingerprints[CONFIG_MAX_FP_FILES][CONFIG_PATH_MAX];
     char handshake_cert[CONFIG_PATH_MAX]; /* "" = throw-away cert */

@@ -48,4 +48,50 @@ const struct policy *policy_builtins(size_t *num);
 /* policy_default is the policy used when none is configured ("tls12"). */
 const struct policy *policy_default(void);
 
+/*
+ * Suite categories a policy can refuse (see refuse_* above). A suite may be
+ * in several (TLS_RSA_EXPORT_WITH_RC4_40_MD5 is EXPORT and RC4).
+ */
+#define POLICY_CAT_3DES 0x01u
+#define POLICY_CAT_RC4 0x02u
+#define POLICY_CAT_EXPORT 0x04u
+#define POLICY_CAT_NULL 0x08u   /* NULL encryption or anonymous */
+#define POLICY_CAT_SCSV 0x10u   /* signalling value, not a real suite */
+
+/*
+ * policy_suite_name returns the IANA name of a suite id from the small
+ * local table in policy.c (the suites the built-in policies and typical
+ * configs need), or NULL when the id is not in it. probes/names.c holds
+ * the full IANA registry.
+ */
+const char *policy_suite_name(uint16_t id);
+
+/*
+ * policy_suite_by_name looks up an IANA suite name (case-insensitive) in
+ * the same local table; true and `*out` set when found.
+ */
+MUST_CHECK bool policy_suite_by_name(const char *name, uint16_t *out);
+
+/*
+ * policy_suite_categories returns the POLICY_CAT_* bits of a suite id in
+ * the local table; 0 for suites not in it or in no category.
+ */
+unsigned policy_suite_categories(uint16_t id);
+
+/*
+ * policy_version_parse reads a protocol version as written in the config:
+ * "tls1.2", "TLSv1.2", "1.2", "ssl3", "0x0303". Only SSL 3.0 .. TLS 1.3
+ * (0x0300..0x0304) are accepted. True and `*out` set on success.
+ */
+MUST_CHECK bool policy_version_parse(const char *text, uint16_t *out);
+
+/*
+ * policy_version_token returns the config token for a version ("tls1.2"),
+ * or NULL for a value outside 0x0300..0x0304.
+ */
+const char *policy_version_token(uint16_t v);
+
+/* policy_version_label returns "TLS 1.2" style text, or NULL as above. */
+const char *policy_version_label(uint16_t v);
+
 #endif /* TLSREADY_POLICY_H */
