@@ -16,6 +16,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "names.h"
 #include "policy.h"
 
 /* IANA TLS Cipher Suites registry ids (RFC 8446 B.4, RFC 5246 A.5, ...). */
@@ -174,12 +175,16 @@ policy_default(void)
 const char *
 policy_suite_name(uint16_t id)
 {
+    const struct names_suite *ns;
+
     for (size_t i = 0; i < ARRAY_LEN(suite_table); i++) {
         if (suite_table[i].id == id) {
             return suite_table[i].name;
         }
     }
-    return NULL;
+    /* the full IANA registry in names.c */
+    ns = names_suite_info(id);
+    return ns != NULL ? ns->name : NULL;
 }
 
 bool
@@ -191,18 +196,54 @@ policy_suite_by_name(const char *name, uint16_t *out)
             return true;
         }
     }
+    /*
+     * names.c is indexed by id only; walking all 65536 ids costs about a
+     * millisecond and happens only for names outside the local table, at
+     * config load time.
+     */
+    for (uint32_t id = 0; id <= 0xffff; id++) {
+        const struct names_suite *ns = names_suite_info((uint16_t)id);
+        if (ns != NULL && ns->name != NULL &&
+            strcasecmp(ns->name, name) == 0) {
+            *out = (uint16_t)id;
+            return true;
+        }
+    }
     return false;
 }
 
 unsigned
 policy_suite_categories(uint16_t id)
 {
+    const struct names_suite *ns;
+    unsigned cats = 0;
+
     for (size_t i = 0; i < ARRAY_LEN(suite_table); i++) {
         if (suite_table[i].id == id) {
             return suite_table[i].cats;
         }
     }
-    return 0;
+    ns = names_suite_info(id);
+    if (ns == NULL) {
+        return 0;
+    }
+    if (ns->cipher == NAMES_CIPHER_3DES) {
+        cats |= POLICY_CAT_3DES;
+    }
+    if (ns->cipher == NAMES_CIPHER_RC4) {
+        cats |= POLICY_CAT_RC4;
+    }
+    if (ns->flags & NAMES_SF_EXPORT) {
+        cats |= POLICY_CAT_EXPORT;
+    }
+    if (ns->cipher == NAMES_CIPHER_NULL || (ns->flags & NAMES_SF_ANON) ||
+        ns->kx == NAMES_KX_NULL) {
+        cats |= POLICY_CAT_NULL;
+    }
+    if (ns->flags & NAMES_SF_SCSV) {
+        cats |= POLICY_CAT_SCSV;
+    }
+    return cats;
 }
 
 struct version_entry {

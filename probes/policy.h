@@ -59,22 +59,23 @@ const struct policy *policy_default(void);
 #define POLICY_CAT_SCSV 0x10u   /* signalling value, not a real suite */
 
 /*
- * policy_suite_name returns the IANA name of a suite id from the small
- * local table in policy.c (the suites the built-in policies and typical
- * configs need), or NULL when the id is not in it. probes/names.c holds
- * the full IANA registry.
+ * policy_suite_name returns the IANA name of a suite id: first from the
+ * small local table in policy.c (the suites the built-in policies and
+ * typical configs need), then from the full registry in names.c; NULL when
+ * neither knows it.
  */
 const char *policy_suite_name(uint16_t id);
 
 /*
  * policy_suite_by_name looks up an IANA suite name (case-insensitive) in
- * the same local table; true and `*out` set when found.
+ * the same two tables; true and `*out` set when found.
  */
 MUST_CHECK bool policy_suite_by_name(const char *name, uint16_t *out);
 
 /*
- * policy_suite_categories returns the POLICY_CAT_* bits of a suite id in
- * the local table; 0 for suites not in it or in no category.
+ * policy_suite_categories returns the POLICY_CAT_* bits of a suite id
+ * (local table, else derived from names.c properties); 0 for unknown
+ * suites or suites in no category.
  */
 unsigned policy_suite_categories(uint16_t id);
 
