@@ -222,10 +222,26 @@ u16_list(struct clienthello *ch, struct bcur *list)
 static bool
 dec_u16_vec16(struct clienthello *ch, struct bcur *body, struct bcur *out)
 {
-    struct bcur list;
+    struct bcur start = *body, list;
 
     if (!bcur_get_vec16(body, &list) || bcur_left(body) != 0 ||
         !u16_list(ch, &list)) {
+        *body = start;          /* report the length prefix */
+        return false;
+    }
+    *out = list;
+    return true;
+}
+
+/* vec8 list of u16 filling the whole body: versions, cert compression. */
+static bool
+dec_u16_vec8(struct clienthello *ch, struct bcur *body, struct bcur *out)
+{
+    struct bcur start = *body, list;
+
+    if (!bcur_get_vec8(body, &list) || bcur_left(body) != 0 ||
+        !u16_list(ch, &list)) {
+        *body = start;
         return false;
     }
     *out = list;
@@ -236,10 +252,11 @@ dec_u16_vec16(struct clienthello *ch, struct bcur *body, struct bcur *out)
 static bool
 dec_u8_vec8(struct bcur *body, struct bcur *out)
 {
-    struct bcur list;
+    struct bcur start = *body, list;
 
     if (!bcur_get_vec8(body, &list) || bcur_left(body) != 0 ||
         bcur_left(&list) == 0) {
+        *body = start;
         return false;
     }
     *out = list;
@@ -446,13 +463,9 @@ decode_ext(struct clienthello *ch, uint16_t type, struct bcur *body)
         return bcur_left(body) == 0;
     case EXT_COMPRESS_CERTIFICATE:
         /* RFC 8879 §3: algorithms<2..2^8-2>. */
-        if (!bcur_get_vec8(body, &list) || bcur_left(body) != 0 ||
-            !u16_list(ch, &list)) {
-            return false;
-        }
-        ch->has_compress_certificate = true;
-        ch->compress_certificate = list;
-        return true;
+        ch->has_compress_certificate =
+            dec_u16_vec8(ch, body, &ch->compress_certificate);
+        return ch->has_compress_certificate;
     case EXT_RECORD_SIZE_LIMIT:
         /* RFC 8449 §4: uint16 RecordSizeLimit. */
         if (!bcur_get_u16(body, &v) || bcur_left(body) != 0) {
@@ -473,13 +486,9 @@ decode_ext(struct clienthello *ch, uint16_t type, struct bcur *body)
         return bcur_left(body) == 0;
     case EXT_SUPPORTED_VERSIONS:
         /* RFC 8446 §4.2.1: ProtocolVersion versions<2..254>. */
-        if (!bcur_get_vec8(body, &list) || bcur_left(body) != 0 ||
-            !u16_list(ch, &list)) {
-            return false;
-        }
-        ch->has_supported_versions = true;
-        ch->supported_versions = list;
-        return true;
+        ch->has_supported_versions =
+            dec_u16_vec8(ch, body, &ch->supported_versions);
+        return ch->has_supported_versions;
     case EXT_PSK_KEY_EXCHANGE_MODES:
         /* RFC 8446 §4.2.9: PskKeyExchangeMode ke_modes<1..255>. */
         ch->has_psk_modes = dec_u8_vec8(body, &ch->psk_modes);
