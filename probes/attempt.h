@@ -98,7 +98,7 @@ struct attempt {
     bool starttls_offered;
     bool starttls_requested;
     bool plaintext_login;      /* tried to log in / send mail in clear */
-    char plaintext_login_cmd[24];
+    char plaintext_login_cmd[48];
     size_t num_commands;
     size_t pipelined_after_starttls; /* bytes sent with STARTTLS */
     bool pipelined_was_tls;    /* ...and they were the hello's start */
