@@ -228,6 +228,15 @@ put_record(struct jw *w, const struct attempt *a, const char *lang,
         } else {
             hello_json_put_client(w, &a->ch, a->raw, a->raw_len);
         }
+        /*
+         * The bytes as received (record headers included), so a record
+         * can be decoded again or re-judged under another policy later
+         * (`tlsready report --policy`, `tlsready decode --hex`).
+         */
+        if (a->raw != NULL && a->raw_len > 0) {
+            jw_key(w, "raw_hex");
+            jw_hex(w, a->raw, a->raw_len);
+        }
         jw_obj_end(w);
     }
     if (a->capture_error != NULL) {
