@@ -915,6 +915,9 @@ MAIL = (("imap", "imap", True), ("pop3", "pop3", True),
         ("pop3s", "pop3", False), ("smtps", "smtp", False))
 
 
+PLAINTEXT_ONLY = ("timeout_plaintext", "max_line", "max_commands")
+
+
 def mail_listeners(finish="alert", names=None, **extra):
     """Test-mode listeners for IMAP/POP3/SMTP with STARTTLS and their
     implicit-TLS twins, keyed by name (imap, pop3, smtp, imaps, ...)."""
@@ -924,7 +927,9 @@ def mail_listeners(finish="alert", names=None, **extra):
             continue
         keys = {"protocol": proto, "starttls": starttls, "finish": finish,
                 "policy": "tls12"}
-        keys.update(extra)
+        # Plaintext-stage keys are refused on implicit-TLS listeners.
+        keys.update({k: v for k, v in extra.items()
+                     if starttls or k not in PLAINTEXT_ONLY})
         out[name] = keys
     return out
 
