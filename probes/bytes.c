@@ -328,7 +328,9 @@ bbuf_put(struct bbuf *b, const void *p, size_t len)
     if (len == 0) {
         return true;
     }
-    if (!bbuf_reserve(b, len)) {
+    /* Fast path: room already there (cap includes the NUL's byte). */
+    if (!(b->cap > b->len + len && b->len + len <= b->max) &&
+        !bbuf_reserve(b, len)) {
         return false;
     }
     memcpy(b->data + b->len, p, len);
@@ -339,7 +341,24 @@ bbuf_put(struct bbuf *b, const void *p, size_t len)
 bool
 bbuf_put_u8(struct bbuf *b, uint8_t v)
 {
-    return bbuf_put(b, &v, 1);
+    if (!(b->cap > b->len + 1 && b->len < b->max) && !bbuf_reserve(b, 1)) {
+        return false;
+    }
+    b->data[b->len++] = v;
+    return true;
+}
+
+uint8_t *
+bbuf_grow(struct bbuf *b, size_t n)
+{
+    uint8_t *p;
+
+    if (!bbuf_reserve(b, n)) {
+        return NULL;
+    }
+    p = b->data + b->len;
+    b->len += n;
+    return p;
 }
 
 bool

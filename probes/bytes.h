@@ -113,6 +113,13 @@ bool bbuf_put_u16(struct bbuf *b, uint16_t v);
 bool bbuf_put_str(struct bbuf *b, const char *s);
 bool bbuf_printf(struct bbuf *b, const char *fmt, ...) PRINTFLIKE(2, 3);
 
+/*
+ * bbuf_grow appends `n` uninitialised bytes and returns where they start,
+ * for writers that fill them in place; NULL (and overflow set) past the
+ * limit. The caller must write all `n` bytes.
+ */
+uint8_t *bbuf_grow(struct bbuf *b, size_t n);
+
 /* bbuf_cstr NUL-terminates (not counted in len) and returns the text. */
 const char *bbuf_cstr(struct bbuf *b);
 

@@ -5,6 +5,7 @@
 #include "json.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -142,6 +143,18 @@ json_utf8_clean(const uint8_t *p, size_t n)
     return true;
 }
 
+/*
+ * json_plain[] marks the ASCII bytes copied as they are; everything else is
+ * escaped or, above 0x7f, checked as UTF-8. Runs of plain bytes are copied
+ * with one bbuf_put, which is what keeps records cheap to write.
+ */
+static bool
+json_plain(uint8_t c)
+{
+    return c >= 0x20 && c < 0x7f && c != '"' && c != '\\' && c != '<' &&
+           c != '>' && c != '&' && c != '\'';
+}
+
 bool
 json_put_escaped(struct bbuf *b, const uint8_t *p, size_t n)
 {
@@ -149,30 +162,41 @@ json_put_escaped(struct bbuf *b, const uint8_t *p, size_t n)
     size_t i = 0;
 
     while (i < n) {
+        size_t run = i;
+        while (run < n && json_plain(p[run])) {
+            run++;
+        }
+        if (run > i) {
+            bbuf_put(b, p + i, run - i);
+            i = run;
+            if (i == n) {
+                break;
+            }
+        }
         uint32_t cp;
         size_t l = utf8_seq(p + i, n - i, &cp);
         char esc[8];
 
         if (l == 0) {
-            bbuf_put_str(b, "\\ufffd");
+            bbuf_put(b, "\\ufffd", 6);
             i++;
             continue;
         }
         switch (cp) {
         case '"':
-            bbuf_put_str(b, "\\\"");
+            bbuf_put(b, "\\\"", 2);
             break;
         case '\\':
-            bbuf_put_str(b, "\\\\");
+            bbuf_put(b, "\\\\", 2);
             break;
         case '\n':
-            bbuf_put_str(b, "\\n");
+            bbuf_put(b, "\\n", 2);
             break;
         case '\r':
-            bbuf_put_str(b, "\\r");
+            bbuf_put(b, "\\r", 2);
             break;
         case '\t':
-            bbuf_put_str(b, "\\t");
+            bbuf_put(b, "\\t", 2);
             break;
         default:
             if (cp < 0x20 || cp == 0x7f || cp == '<' || cp == '>' ||
@@ -225,18 +249,39 @@ jw_str(struct jw *w, const char *s)
     jw_strn(w, (const uint8_t *)s, strlen(s));
 }
 
+/* json_put_u64 formats without printf: records write many numbers. */
+static void
+json_put_u64(struct bbuf *b, bool neg, unsigned long long v)
+{
+    char tmp[24];
+    size_t i = sizeof(tmp);
+
+    do {
+        tmp[--i] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v != 0);
+    if (neg) {
+        tmp[--i] = '-';
+    }
+    bbuf_put(b, tmp + i, sizeof(tmp) - i);
+}
+
 void
 jw_int(struct jw *w, long long v)
 {
     jw_sep(w);
-    bbuf_printf(w->b, "%lld", v);
+    if (v < 0) {
+        json_put_u64(w->b, true, 0ULL - (unsigned long long)v);
+    } else {
+        json_put_u64(w->b, false, (unsigned long long)v);
+    }
 }
 
 void
 jw_uint(struct jw *w, unsigned long long v)
 {
     jw_sep(w);
-    bbuf_printf(w->b, "%llu", v);
+    json_put_u64(w->b, false, v);
 }
 
 void
@@ -269,20 +314,29 @@ jw_hex(struct jw *w, const uint8_t *p, size_t n)
 {
     static const char hexd[] = "0123456789abcdef";
 
+    uint8_t *o;
+
     jw_sep(w);
-    bbuf_put_u8(w->b, '"');
-    for (size_t i = 0; i < n; i++) {
-        char two[2] = {hexd[p[i] >> 4], hexd[p[i] & 0xf]};
-        bbuf_put(w->b, two, 2);
+    if (n > (SIZE_MAX - 2) / 2 || (o = bbuf_grow(w->b, 2 * n + 2)) == NULL) {
+        return;
     }
-    bbuf_put_u8(w->b, '"');
+    *o++ = '"';
+    for (size_t i = 0; i < n; i++) {
+        *o++ = (uint8_t)hexd[p[i] >> 4];
+        *o++ = (uint8_t)hexd[p[i] & 0xf];
+    }
+    *o = '"';
 }
 
 void
 jw_hex16(struct jw *w, uint16_t v)
 {
+    static const char hexd[] = "0123456789abcdef";
+    char q[8] = {'"', '0', 'x', hexd[v >> 12], hexd[(v >> 8) & 0xf],
+                 hexd[(v >> 4) & 0xf], hexd[v & 0xf], '"'};
+
     jw_sep(w);
-    bbuf_printf(w->b, "\"0x%04x\"", (unsigned)v);
+    bbuf_put(w->b, q, sizeof(q));
 }
 
 void

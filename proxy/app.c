@@ -32,7 +32,7 @@
 void
 app_record(struct app *app, struct attempt *a, const struct policy *policy)
 {
-    struct bbuf line;
+    struct bbuf *line = &app->recbuf;
 
     judge_attempt(app->judge, a, policy);
     app->stats.attempts++;
@@ -43,20 +43,18 @@ app_record(struct app *app, struct attempt *a, const struct policy *policy)
         a->end == END_REFUSED) {
         app->stats.limits_hit++;
     }
-    bbuf_init(&line, RECORD_MAX);
-    if (record_render(&line, a, app->lang)) {
+    if (record_render(line, a, app->lang)) {
         if (app->sink != NULL) {
-            (void)sink_write(app->sink, (const char *)line.data, line.len);
+            (void)sink_write(app->sink, (const char *)line->data, line->len);
         }
         if (app->on_record != NULL) {
-            app->on_record(app->on_record_arg, a, (const char *)line.data,
-                           line.len);
+            app->on_record(app->on_record_arg, a, (const char *)line->data,
+                           line->len);
         }
     } else {
         log_error("%s: record %llu could not be rendered", __func__,
                   (unsigned long long)a->id);
     }
-    bbuf_cleanup(&line);
     console_attempt(app->console, a);
 }
 
@@ -257,6 +255,7 @@ app_new(const struct tr_config *cfg, struct sink *sink,
     if (app == NULL) {
         return NULL;
     }
+    bbuf_init(&app->recbuf, RECORD_MAX);
     app->base = event_base_new();
     app->per_addr = addrcount_new();
     app->listeners = calloc(cfg->num_listeners ? cfg->num_listeners : 1,
@@ -329,6 +328,7 @@ app_free(struct app *app)
         event_free(app->ev_sighup);
     }
     addrcount_free(app->per_addr);
+    bbuf_cleanup(&app->recbuf);
     if (app->base != NULL) {
         event_base_free(app->base);
     }

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "attempt.h"
+#include "bytes.h"
 #include "compiler.h"
 #include "config.h"
 #include "policy.h"
@@ -70,6 +71,7 @@ struct app {
     uint64_t next_id;
     bool stopping;
     struct app_conn *conns;         /* live connections */
+    struct bbuf recbuf;             /* reused for every record line */
     struct event *ev_sigint;
     struct event *ev_sigterm;
     struct event *ev_sighup;
