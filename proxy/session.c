@@ -398,7 +398,7 @@ session_start_tls(struct session *s)
     struct app *app = s->app;
     uint16_t min = s->p->policy != NULL ? s->p->policy->min_version
                                         : TLSV_TLS12;
-    uint16_t max = 0;
+    uint16_t max = crypto_tls_max_version();
 
     if (s->p->finish == LFINISH_OFFICE365) {
         /*
@@ -412,6 +412,10 @@ session_start_tls(struct session *s)
                              s->p->protocol == LPROTO_SMTP;
             min = TLSV_TLS10;
         }
+    }
+    if (s->p->policy != NULL && s->p->policy->max_version != 0 &&
+        s->p->policy->max_version < max) {
+        max = s->p->policy->max_version;
     }
     s->tls = app->tls_server != NULL
                  ? crypto_tls_conn_new(app->tls_server, min, max)
