@@ -16,6 +16,8 @@
 
 #include "clienthello.h"
 
+struct fingerprint;
+
 #define ATTEMPT_NAME_MAX 64      /* listener name, protocol */
 #define ATTEMPT_ADDR_MAX 64      /* textual IP address */
 #define ATTEMPT_HINT_MAX 256     /* EHLO name, ID value, User-Agent, target */
@@ -75,6 +77,28 @@ struct attempt_verdict {
     const char *policy;        /* policy name used */
 };
 
+/*
+ * Relay and proxy modes (filled by proxy/relay.c, rendered by record.c
+ * put_relay): what happened between the client and the real server.
+ */
+struct attempt_relay {
+    bool active;               /* relay/proxy attempt: render "relay" */
+    char upstream[ATTEMPT_HINT_MAX];      /* "host:port" dialled */
+    char upstream_addr[ATTEMPT_ADDR_MAX]; /* resolved address, if any */
+    uint16_t upstream_port;
+    const char *upstream_error;  /* stable token: "connect_refused", ... */
+    const char *front_error;     /* proxy request refused: stable token */
+    int proxy_status;            /* HTTP status or SOCKS REP sent; -1 none */
+    bool starttls_accepted;      /* the server said yes to STARTTLS */
+    bool starttls_refused;       /* the server said no */
+    uint8_t server_reject[ATTEMPT_HINT_MAX]; /* first refusal line */
+    size_t server_reject_len;
+    bool handshake_finished;     /* CCS/app data seen in both directions */
+    const char *closed_first;    /* "client", "server", "idle_timeout",
+                                    "shutdown", "error" */
+    bool spliced;                /* bytes moved with splice(2) */
+};
+
 struct attempt {
     /* Where and when. */
     uint64_t id;
@@ -124,6 +148,8 @@ struct attempt {
     size_t tcp_reads;          /* reads it took to get the hello */
     struct clienthello ch;
     const char *capture_error; /* tlsrec token when not OK, else NULL */
+    /* JA3/JA4 of `ch`, computed once by the judge; NULL until then. */
+    struct fingerprint *fp;
 
     /* Server side (relay, or our own handshake in test mode). */
     bool have_server_hello;
@@ -138,6 +164,9 @@ struct attempt {
     const char *finish;        /* "alert", "handshake", ... as configured */
     uint64_t bytes_in;
     uint64_t bytes_out;
+
+    /* Relay and proxy modes only (relay.active). */
+    struct attempt_relay relay;
 
     /* Linked retries (filled by the story tracker). */
     uint64_t story_id;

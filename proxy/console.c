@@ -140,13 +140,16 @@ console_attempt(struct console *c, const struct attempt *a)
                      (const uint8_t *)a->verdict.client_family,
                      strlen(a->verdict.client_family));
         if (a->verdict.client_detail != NULL) {
+            /* The detail can list many programs; a glance needs ~60. */
+            size_t dl = strlen(a->verdict.client_detail);
             size_t n = strlen(client);
             snprintf(client + n, sizeof(client) - n, " (");
             console_safe(client, sizeof(client),
                          (const uint8_t *)a->verdict.client_detail,
-                         strlen(a->verdict.client_detail));
+                         dl > 60 ? 60 : dl);
             n = strlen(client);
-            snprintf(client + n, sizeof(client) - n, ")");
+            snprintf(client + n, sizeof(client) - n, "%s)",
+                     dl > 60 ? "..." : "");
         }
     } else {
         snprintf(client, sizeof(client), "client unknown");

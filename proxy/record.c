@@ -127,6 +127,52 @@ put_server(struct jw *w, const struct attempt *a)
     jw_obj_end(w);
 }
 
+/*
+ * put_relay (relay/proxy modes, owned by the relay work): the upstream,
+ * the real server's STARTTLS answer and refusal text, whether the
+ * handshake got past the point where encryption starts, and who closed.
+ */
+static void
+put_relay(struct jw *w, const struct attempt *a)
+{
+    const struct attempt_relay *r = &a->relay;
+
+    if (!r->active) {
+        return;
+    }
+    jw_key(w, "relay");
+    jw_obj_begin(w);
+    if (r->upstream[0] != '\0') {
+        jw_kv_str(w, "upstream", r->upstream);
+    }
+    if (r->upstream_addr[0] != '\0') {
+        jw_kv_str(w, "upstream_addr", r->upstream_addr);
+    }
+    if (r->upstream_error != NULL) {
+        jw_kv_str(w, "upstream_error", r->upstream_error);
+    }
+    if (r->front_error != NULL) {
+        jw_kv_str(w, "proxy_error", r->front_error);
+    }
+    if (r->proxy_status >= 0) {
+        jw_kv_int(w, "proxy_status", r->proxy_status);
+    }
+    jw_kv_bool(w, "starttls_accepted", r->starttls_accepted);
+    if (r->starttls_refused) {
+        jw_kv_bool(w, "starttls_refused", true);
+    }
+    put_hint(w, "server_reject", r->server_reject, r->server_reject_len);
+    jw_kv_bool(w, "handshake_finished", r->handshake_finished);
+    jw_kv_str(w, "closed_first",
+              r->closed_first != NULL ? r->closed_first : "none");
+    jw_kv_uint(w, "bytes_to_server", a->bytes_in);
+    jw_kv_uint(w, "bytes_to_client", a->bytes_out);
+    if (r->spliced) {
+        jw_kv_bool(w, "spliced", true);
+    }
+    jw_obj_end(w);
+}
+
 static void
 put_verdict(struct jw *w, const struct attempt *a, const char *lang)
 {
@@ -225,6 +271,8 @@ put_record(struct jw *w, const struct attempt *a, const char *lang,
         jw_obj_begin(w);
         if (reduced) {
             put_hello_summary(w, &a->ch, a->raw_len);
+        } else if (a->fp != NULL) {
+            hello_json_put_client_fp(w, &a->ch, a->fp, a->raw, a->raw_len);
         } else {
             hello_json_put_client(w, &a->ch, a->raw, a->raw_len);
         }
@@ -244,6 +292,7 @@ put_record(struct jw *w, const struct attempt *a, const char *lang,
     }
     jw_kv_uint(w, "tcp_reads", a->tcp_reads);
     put_server(w, a);
+    put_relay(w, a);
     jw_kv_str(w, "end", attempt_end_str(a->end));
     jw_kv_str(w, "finish", a->finish != NULL ? a->finish : "none");
     jw_kv_uint(w, "bytes_in", a->bytes_in);
