@@ -6,6 +6,7 @@
 - max_commands: one command too many ends it with "limit".
 """
 import os
+import socket
 import sys
 import time
 
@@ -26,15 +27,28 @@ a = srv.connect("imap")
 b = srv.connect("imap")
 H.greet(a, "imap")
 H.greet(b, "imap")
-x = srv.connect("imap")
+# Bind first to know our port: the refusal (RST) may beat connect().
+x = socket.socket()
+x.bind(("127.0.0.1", 0))
 xport = x.getsockname()[1]
-data, how = H.recv_all(x, timeout=3)
+srv.conns += 1
+try:
+    x.settimeout(5)
+    x.connect(("127.0.0.1", srv.port("imap")))
+    data, how = H.recv_all(x, timeout=3)
+except ConnectionResetError:
+    data, how = b"", "reset"
 x.close()
 c.check(data == b"" and how in ("reset", "eof"),
         "3rd connection: closed without a greeting", (data, how))
 rec = H.record_for_port(srv, xport)
 c.field(rec, "end", "refused", "3rd connection")
 c.reason(rec, "refused_at_accept", "3rd connection")
+# Nothing was learned from a refused connection: unknown, not a failure,
+# and certainly not a "malformed hello" (no byte was read).
+c.field(rec, "verdict.result", "unknown", "3rd connection")
+c.reason(rec, "malformed_hello", "3rd connection", present=False)
+c.field(rec, "local_port", srv.port("imap"), "3rd connection")
 for s, label in ((a, "1st"), (b, "2nd")):
     H.command(s, "imap", "t STARTTLS")
     s.sendall(hello)
