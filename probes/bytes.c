@@ -144,6 +144,24 @@ bcur_peek_u16(const struct bcur *c, uint16_t *out)
     return bcur_get_u16(&tmp, out);
 }
 
+size_t
+bcur_get_u16s(struct bcur *c, uint16_t *out, size_t max)
+{
+    const uint8_t *p;
+    size_t n = c->len / 2;
+
+    if (n > max) {
+        n = max;
+    }
+    if (!bcur_take(c, 2 * n, &p)) {
+        return 0;               /* unreachable: 2 * n <= len */
+    }
+    for (size_t i = 0; i < n; i++) {
+        out[i] = (uint16_t)((unsigned)p[2 * i] << 8 | p[2 * i + 1]);
+    }
+    return n;
+}
+
 bool
 bcur_byte_at(const struct bcur *c, size_t i, uint8_t *out)
 {

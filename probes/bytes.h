@@ -55,6 +55,14 @@ MUST_CHECK bool bcur_peek_u8(const struct bcur *c, uint8_t *out);
 MUST_CHECK bool bcur_peek_u16(const struct bcur *c, uint16_t *out);
 
 /*
+ * bcur_get_u16s reads up to `max` big-endian 16-bit values into `out` and
+ * returns how many it read (min(max, bcur_left(c) / 2)); it advances `c`
+ * past them. An odd trailing byte is left unread. For scanning long lists
+ * (cipher suites, groups) without one call per value.
+ */
+size_t bcur_get_u16s(struct bcur *c, uint16_t *out, size_t max);
+
+/*
  * bcur_byte_at reads the byte `i` positions ahead without advancing; it fails
  * when i >= bcur_left(c).
  */

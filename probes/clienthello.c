@@ -4,6 +4,7 @@
  * allocation. Every length-prefixed block is a child cursor and must be
  * consumed exactly; the result holds views into the caller's bytes.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "clienthello.h"
@@ -178,6 +179,21 @@ derive_versions(struct clienthello *ch, bool have_legacy)
     }
 }
 
+/*
+ * ch_reset zeroes everything but the extensions array (2 KiB): entries at
+ * and past num_extensions are unspecified, so there is no need to clear
+ * them on every parse.
+ */
+static void
+ch_reset(struct clienthello *ch)
+{
+    size_t head = offsetof(struct clienthello, extensions);
+    size_t tail = offsetof(struct clienthello, extensions_truncated);
+
+    memset(ch, 0, head);
+    memset((char *)ch + tail, 0, sizeof(*ch) - tail);
+}
+
 static enum ch_status
 ch_fail(struct clienthello *ch, enum ch_status st, const struct bcur *at)
 {
@@ -189,6 +205,10 @@ ch_fail(struct clienthello *ch, enum ch_status st, const struct bcur *at)
 static void
 note_suite(struct clienthello *ch, uint16_t s)
 {
+    if ((s & 0x0f0fu) != 0x0a0au && s != SUITE_FALLBACK_SCSV &&
+        s != SUITE_RENEGO_SCSV) {
+        return;                 /* the common case, decided in one test */
+    }
     if (tls_is_grease(s)) {
         ch->grease_seen = true;
     } else if (s == SUITE_FALLBACK_SCSV) {
@@ -205,14 +225,19 @@ note_suite(struct clienthello *ch, uint16_t s)
 static bool
 u16_list(struct clienthello *ch, struct bcur *list)
 {
-    uint16_t v;
+    struct bcur c = *list;
+    uint16_t v[64];
+    size_t n;
 
     if (bcur_left(list) == 0 || bcur_left(list) % 2 != 0) {
         return false;
     }
-    for (struct bcur c = *list; bcur_get_u16(&c, &v);) {
-        if (tls_is_grease(v)) {
-            ch->grease_seen = true;
+    /* Bulk reads: this runs over every list in the hello. */
+    while ((n = bcur_get_u16s(&c, v, ARRAY_LEN(v))) > 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (tls_is_grease(v[i])) {
+                ch->grease_seen = true;
+            }
         }
     }
     return true;
@@ -512,9 +537,33 @@ decode_ext(struct clienthello *ch, uint16_t type, struct bcur *body)
  *   struct { ExtensionType extension_type; opaque extension_data<0..2^16-1>; }
  *       Extension;
  */
+/*
+ * ext_seen reports whether `type` was already listed. Types below 64 (most
+ * of them) use a bit set; the rest are compared with the list.
+ */
+static bool
+ext_seen(const struct clienthello *ch, uint16_t type, uint64_t *low)
+{
+    if (type < 64) {
+        uint64_t bit = (uint64_t)1 << type;
+        bool seen = (*low & bit) != 0;
+
+        *low |= bit;
+        return seen;
+    }
+    for (size_t i = 0; i < ch->num_extensions; i++) {
+        if (ch->extensions[i].type == type) {
+            return true;
+        }
+    }
+    return false;
+}
+
 static enum ch_status
 parse_extensions(struct clienthello *ch, struct bcur *exts)
 {
+    uint64_t seen_low = 0;
+
     while (bcur_left(exts) > 0) {
         struct bcur start = *exts, body;
         uint16_t type;
@@ -526,10 +575,8 @@ parse_extensions(struct clienthello *ch, struct bcur *exts)
             ch->extensions_truncated = true;
             return ch_fail(ch, CH_ERR_EXT_TOO_MANY, &start);
         }
-        for (size_t i = 0; i < ch->num_extensions; i++) {
-            if (ch->extensions[i].type == type) {
-                return ch_fail(ch, CH_ERR_EXT_DUPLICATE, &start);
-            }
+        if (ext_seen(ch, type, &seen_low)) {
+            return ch_fail(ch, CH_ERR_EXT_DUPLICATE, &start);
         }
         if (ch->has_pre_shared_key) {
             ch->psk_not_last = true;
@@ -563,7 +610,7 @@ static enum ch_status
 parse_body(struct clienthello *ch, struct bcur *in, bool *have_legacy)
 {
     struct bcur random, sid, suites, comp, exts;
-    uint16_t s;
+    uint16_t s[64];
 
     if (!bcur_get_u16(in, &ch->legacy_version)) {
         return ch_fail(ch, CH_ERR_TRUNCATED, in);
@@ -587,8 +634,10 @@ parse_body(struct clienthello *ch, struct bcur *in, bool *have_legacy)
     if (bcur_left(&suites) == 0 || bcur_left(&suites) % 2 != 0) {
         return ch_fail(ch, CH_ERR_CIPHERS_LEN, &suites);
     }
-    while (bcur_get_u16(&suites, &s)) {
-        note_suite(ch, s);
+    for (size_t n; (n = bcur_get_u16s(&suites, s, ARRAY_LEN(s))) > 0;) {
+        for (size_t i = 0; i < n; i++) {
+            note_suite(ch, s[i]);
+        }
     }
     if (!bcur_get_vec8(in, &comp)) {
         return ch_fail(ch, CH_ERR_TRUNCATED, in);
@@ -619,7 +668,7 @@ clienthello_parse(struct clienthello *out, const uint8_t *body, size_t len)
     struct bcur in;
     bool have_legacy = false;
 
-    memset(out, 0, sizeof(*out));
+    ch_reset(out);
     bcur_init(&in, body, len);
     out->status = parse_body(out, &in, &have_legacy);
     derive_versions(out, have_legacy);
@@ -691,7 +740,7 @@ clienthello_parse_sslv2(struct clienthello *out, const uint8_t *msg,
     struct bcur in;
     bool have_legacy = false;
 
-    memset(out, 0, sizeof(*out));
+    ch_reset(out);
     out->sslv2 = true;
     out->record_version = TLSV_SSL2;
     out->num_records = 1;
@@ -710,7 +759,7 @@ clienthello_parse_hello(struct clienthello *out,
     if (rec->sslv2) {
         st = clienthello_parse_sslv2(out, rec->body, rec->hs_len);
     } else if (rec->hs_type != 1) {
-        memset(out, 0, sizeof(*out));
+        ch_reset(out);
         out->status = CH_ERR_NOT_CLIENTHELLO;
         st = out->status;
     } else {

@@ -75,6 +75,7 @@ struct clienthello {
     /* Extensions, in wire order. */
     bool has_extensions_block;
     size_t num_extensions;
+    /* Entries from num_extensions on are unspecified (not cleared). */
     struct ch_ext extensions[CH_MAX_EXTENSIONS];
     bool extensions_truncated;      /* more than CH_MAX_EXTENSIONS present */
 

@@ -473,6 +473,10 @@ scan_handshake(struct srvscan *out, struct hs_acc *acc, uint8_t *buf,
         size_t take = bcur_left(&frag);
         struct bcur piece;
 
+        if (cap < HS_HEADER || max_hello < HS_HEADER) {
+            return scan_fail(out, SRVSCAN_TOO_BIG, "hello_too_big", frag_at);
+        }
+
         if (!acc->header_known && take > HS_HEADER - acc->have) {
             take = HS_HEADER - acc->have;
         } else if (acc->header_known && take > acc->need - acc->have) {
@@ -546,9 +550,6 @@ srvscan_run(struct srvscan *out, uint8_t *buf, size_t cap,
     bcur_init(&c, in, len);
     if (!scan_sniff(&c)) {
         return scan_fail(out, SRVSCAN_NOT_TLS, "not_tls", 0);
-    }
-    if (cap < HS_HEADER || max_hello < HS_HEADER) {
-        return scan_fail(out, SRVSCAN_TOO_BIG, "hello_too_big", 0);
     }
     for (;;) {
         size_t at = bcur_offset(&c);

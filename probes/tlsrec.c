@@ -290,9 +290,6 @@ tlsrec_scan_hello(struct tlsrec_hello *out, uint8_t *buf, size_t cap,
         return scan_sslv2(out, buf, cap, &c, max_hello);
     }
 
-    if (cap < HS_HEADER || max_hello < HS_HEADER) {
-        return hello_fail(out, TLSREC_TOO_BIG, "hello_too_big", 0);
-    }
     for (;;) {
         size_t rec_start = bcur_offset(&c);
         const char *err = NULL;
@@ -332,6 +329,11 @@ tlsrec_scan_hello(struct tlsrec_hello *out, uint8_t *buf, size_t cap,
         /* Copy what is there of the fragment, but no more than needed. */
         while (length > 0 && bcur_left(&c) > 0 &&
                !(header_known && have == need)) {
+            if (cap < HS_HEADER || max_hello < HS_HEADER) {
+                /* Decided at the first fragment byte, like any TOO_BIG. */
+                return hello_fail(out, TLSREC_TOO_BIG, "hello_too_big",
+                                  REC_HEADER);
+            }
             take = bcur_left(&c) < length ? bcur_left(&c) : length;
             if (!header_known && take > HS_HEADER - have) {
                 take = HS_HEADER - have;
