@@ -693,6 +693,43 @@ kv_line(struct cfg_parse *st, const char *line)
              "expected 'key = value' or a [section] header");
 }
 
+/*
+ * utf8_valid is true when `b` is well-formed UTF-8 (RFC 3629 §4: no
+ * overlong forms, no surrogates, nothing above U+10FFFF). Config files are
+ * text; refusing other bytes keeps error messages and dumps clean.
+ */
+static bool
+utf8_valid(struct bcur b)
+{
+    uint8_t c0, c;
+
+    while (bcur_get_u8(&b, &c0)) {
+        unsigned need, min;
+        uint32_t cp;
+        if (c0 < 0x80) {
+            continue;
+        } else if (c0 >= 0xc2 && c0 <= 0xdf) {
+            need = 1, min = 0x80, cp = c0 & 0x1fu;
+        } else if (c0 >= 0xe0 && c0 <= 0xef) {
+            need = 2, min = 0x800, cp = c0 & 0x0fu;
+        } else if (c0 >= 0xf0 && c0 <= 0xf4) {
+            need = 3, min = 0x10000, cp = c0 & 0x07u;
+        } else {
+            return false;
+        }
+        for (unsigned i = 0; i < need; i++) {
+            if (!bcur_get_u8(&b, &c) || (c & 0xc0u) != 0x80u) {
+                return false;
+            }
+            cp = cp << 6 | (c & 0x3fu);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+            return false;
+        }
+    }
+    return true;
+}
+
 /* ---- the reader inih calls once per line ------------------------------ */
 
 static char *
@@ -748,6 +785,13 @@ cfg_reader_cb(char *str, int num, void *stream)
         return NULL;
     }
     /* copy without leading blanks, refusing control characters */
+    {
+        struct bcur copy = line, all;
+        if (!bcur_get_bytes(&copy, &all, n) || !utf8_valid(all)) {
+            cfg_fail(st, st->lineno, "line is not valid UTF-8");
+            return NULL;
+        }
+    }
     {
         size_t out = 0;
         bool lead = true;
@@ -2216,7 +2260,11 @@ list_item(struct list_out *o, const char *item)
         if (o->col != 0) {
             fputc('\n', o->f);
         }
-        fprintf(o->f, "%s = %s", o->key, item);
+        if (strlen(o->key) + 3 + n > (size_t)ini_max_line - 3) {
+            fprintf(o->f, "%s=%s", o->key, item); /* see dump_str */
+        } else {
+            fprintf(o->f, "%s = %s", o->key, item);
+        }
         o->col = strlen(o->key) + 3 + n;
     } else {
         fprintf(o->f, ", %s", item);
@@ -2244,6 +2292,24 @@ cidr_text(const struct config_cidr *e, char *out, size_t out_len)
     snprintf(out, out_len, "%s/%u", a, (unsigned)e->prefix);
 }
 
+/*
+ * dump_str writes "key = value" so that it reads back as the same value:
+ * no blank before a leading ';' (it would start a comment), and no blanks
+ * at all when the line would pass the line limit (the original line was at
+ * least "key=value" long, so that form always fits).
+ */
+static void
+dump_str(FILE *f, const char *key, const char *value)
+{
+    size_t len = strlen(key) + 3 + strlen(value);
+
+    if (value[0] == ';' || len > (size_t)ini_max_line - 3) {
+        fprintf(f, "%s=%s\n", key, value);
+    } else {
+        fprintf(f, "%s = %s\n", key, value);
+    }
+}
+
 static void
 dump_policy(const struct policy *p, FILE *f)
 {
@@ -2251,9 +2317,7 @@ dump_policy(const struct policy *p, FILE *f)
 
     fprintf(f, "\n[policy %s]\n", p->name);
     if (p->description[0] != '\0') {
-        /* no blank before a leading ';' or it would read as a comment */
-        fprintf(f, "description =%s%s\n",
-                p->description[0] == ';' ? "" : " ", p->description);
+        dump_str(f, "description", p->description);
     }
     fprintf(f, "min_version = %s\n", policy_version_token(p->min_version));
     if (p->max_version != 0) {
@@ -2304,13 +2368,15 @@ dump_listener(const struct listener_conf *l, FILE *f)
     }
     fprintf(f, "policy = %s\n", l->policy_name);
     if (lkey_applies(l, LK_UPSTREAM)) {
+        char up[CONFIG_HOST_MAX + 10];
         if (strchr(l->upstream_host, ':') != NULL) {
-            fprintf(f, "upstream = [%s]:%u\n", l->upstream_host,
-                    (unsigned)l->upstream_port);
+            snprintf(up, sizeof(up), "[%s]:%u", l->upstream_host,
+                     (unsigned)l->upstream_port);
         } else {
-            fprintf(f, "upstream = %s:%u\n", l->upstream_host,
-                    (unsigned)l->upstream_port);
+            snprintf(up, sizeof(up), "%s:%u", l->upstream_host,
+                     (unsigned)l->upstream_port);
         }
+        dump_str(f, "upstream", up);
     }
     if (lkey_applies(l, LK_ALLOW_PORTS)) {
         o = (struct list_out){f, "allow_ports", 0};
@@ -2332,7 +2398,7 @@ dump_listener(const struct listener_conf *l, FILE *f)
     }
     list_end(&o);
     if (lkey_applies(l, LK_HOSTNAME)) {
-        fprintf(f, "hostname = %s\n", l->hostname);
+        dump_str(f, "hostname", l->hostname);
     }
     if (lkey_applies(l, LK_MAX_LINE)) {
         fprintf(f, "max_line = %zu\n", l->max_line);
@@ -2358,7 +2424,7 @@ config_dump(const struct tr_config *c, FILE *f)
     fprintf(f, "; effective configuration%s%s\n",
             c->path[0] != '\0' ? " from " : "", c->path);
     fprintf(f, "[global]\n");
-    fprintf(f, "records = %s\n", g->records);
+    dump_str(f, "records", g->records);
     fprintf(f, "bind = %s\n", g->bind);
     fprintf(f, "console = %s\n", config_console_str(g->console));
     fprintf(f, "lang = %s\n", config_lang_str(g->lang));
@@ -2369,11 +2435,11 @@ config_dump(const struct tr_config *c, FILE *f)
     fprintf(f, "dashboard = %s\n",
             g->dashboard_enabled ? g->dashboard_text : "off");
     for (size_t i = 0; i < g->num_fingerprints; i++) {
-        fprintf(f, "fingerprints = %s\n", g->fingerprints[i]);
+        dump_str(f, "fingerprints", g->fingerprints[i]);
     }
     if (g->handshake_cert[0] != '\0') {
-        fprintf(f, "handshake_cert = %s\n", g->handshake_cert);
-        fprintf(f, "handshake_key = %s\n", g->handshake_key);
+        dump_str(f, "handshake_cert", g->handshake_cert);
+        dump_str(f, "handshake_key", g->handshake_key);
     }
     for (size_t i = 0; i < c->num_policies; i++) {
         dump_policy(&c->policies[i], f);

@@ -369,6 +369,22 @@ test_errors(void)
                "unknown key 'suite' in [policy p]");
     expect_err("[global]\nrecords = a\x01\n", 2,
                "control character 0x01 in line");
+    expect_err("[global]\nrecords = \xc3\n", 2, "line is not valid UTF-8");
+    expect_err("[global]\nrecords = \xc0\xaf\n", 2,
+               "line is not valid UTF-8"); /* overlong '/' */
+    expect_err("[global]\nrecords = \xed\xa0\x80\n", 2,
+               "line is not valid UTF-8"); /* surrogate */
+    {
+        struct tr_config *c =
+            expect_ok("[policy p]\ndescription = r\xc3\xa9sum\xc3\xa9 "
+                      "\xe2\x9c\x93 \xf0\x9f\x94\x92\t\n");
+        if (c != NULL) {
+            CHECK(strcmp(c->policies[0].description,
+                         "r\xc3\xa9sum\xc3\xa9 \xe2\x9c\x93 "
+                         "\xf0\x9f\x94\x92") == 0);
+        }
+        config_free(c);
+    }
     {
         char big[400];
         memset(big, 'a', sizeof(big));
@@ -689,9 +705,36 @@ test_load_mem(void)
     config_free(c);
 }
 
+/* the shipped sample must load (it documents every key) */
+static void
+test_sample(void)
+{
+    const char *src = getenv("TLSREADY_SRC");
+    char path[512];
+    struct config_error err;
+    struct tr_config *c;
+
+    if (src == NULL) {
+        return;
+    }
+    snprintf(path, sizeof(path), "%s/config/tlsready.conf.sample", src);
+    c = config_load(path, &err);
+    if (c == NULL) {
+        config_error_print(&err, stderr);
+    }
+    CHECK(c != NULL);
+    if (c != NULL) {
+        CHECK(c->num_listeners == 6);
+        CHECK(c->num_policies == 1);
+        CHECK(c->policies[0].num_suites == 7);
+    }
+    config_free(c);
+}
+
 int
 main(void)
 {
+    test_sample();
     test_defaults();
     test_full_config();
     test_errors();
