@@ -22,7 +22,7 @@
 /* Bytes of output one command may produce beyond the echoed IMAP tag. */
 #define MP_REPLY_SLACK 2048
 /* Synchronising literals we answer with "+" in one ID command. */
-#define MP_ID_LITERALS_MAX (2 * MP_ID_PAIRS_MAX)
+#define MP_ID_LITERALS_MAX ((size_t)2 * MP_ID_PAIRS_MAX)
 /* Digits of an IMAP literal length: number = 1*DIGIT, a 32-bit value. */
 #define MP_LITERAL_DIGITS_MAX 10
 
@@ -36,7 +36,9 @@ struct mailproto {
     enum mp_action final;  /* what ended it */
     bool auth_cont;        /* after AUTH/AUTHENTICATE: SASL lines may come */
     bool secret_risk;      /* a login was attempted: hide unknown verbs */
-    size_t lit_acked;      /* "+" already sent for the pending command */
+    size_t lit_acked;      /* literals of the pending command already
+                              answered with "+" (an index, counting
+                              non-synchronising ones too) */
     struct bbuf id_arena;  /* unescaped IMAP ID fields and values */
     struct mp_facts facts;
 };
@@ -191,7 +193,7 @@ static bool
 literal_marker(const struct bcur *line, size_t *n, bool *nonsync)
 {
     struct bcur c = *line;
-    size_t left = bcur_left(&c);
+    size_t left;
     size_t digits = 0;
     size_t pos;
     uint64_t v = 0;
@@ -318,7 +320,7 @@ imap_frame(struct mailproto *m, struct bbuf *out, const struct bcur *in,
                 break;
             }
             bbuf_put_str(out, "+ Ready for literal data\r\n");
-            m->lit_acked++;
+            m->lit_acked = lit_index + 1;
         }
         if (n >= m->max_line - used) {
             return FR_TOO_LONG;
@@ -651,8 +653,8 @@ static bool
 imap_parse_id(struct mailproto *m, struct bcur *args)
 {
     struct mp_facts *f = &m->facts;
-    size_t key_off[MP_ID_PAIRS_MAX];
-    size_t val_off[MP_ID_PAIRS_MAX];
+    size_t key_off[MP_ID_PAIRS_MAX] = {0};
+    size_t val_off[MP_ID_PAIRS_MAX] = {0};
     struct bcur c = *args;
     bool ok = false;
     uint8_t b;
@@ -1075,8 +1077,8 @@ smtp_command(struct mailproto *m, struct bbuf *out, const struct bcur *cmd)
     }
     is_mail = eq_any(&verb, mail, ARRAY_LEN(mail));
     is_refused = eq_any(&verb, refused, ARRAY_LEN(refused));
-    record_verb(m, &verb,
-                is_mail || is_refused || eq_any(&verb, known, ARRAY_LEN(known)));
+    record_verb(m, &verb, is_mail || is_refused ||
+                              eq_any(&verb, known, ARRAY_LEN(known)));
 
     if (bcur_eq_icase(&verb, "EHLO") || bcur_eq_icase(&verb, "HELO")) {
         bool ehlo = bcur_eq_icase(&verb, "EHLO");
@@ -1286,9 +1288,8 @@ mailproto_greeting(struct mailproto *m, struct bbuf *out)
     }
 }
 
-/* mailproto_reply_room is the free space one command's replies may need. */
-static size_t
-mailproto_reply_room(const struct mailproto *m)
+size_t
+mailproto_reply_max(const struct mailproto *m)
 {
     return m->max_line + MP_REPLY_SLACK;
 }
@@ -1313,7 +1314,7 @@ mailproto_feed(struct mailproto *m, struct bbuf *out, const uint8_t *in,
         enum frame fr;
 
         if (out->len > 0 && (out->max < out->len ||
-                             out->max - out->len < mailproto_reply_room(m))) {
+                             out->max - out->len < mailproto_reply_max(m))) {
             break; /* let the caller write `out` first */
         }
         if (m->facts.num_commands + m->facts.num_sasl_dropped >=

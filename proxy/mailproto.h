@@ -186,6 +186,14 @@ enum mp_action mailproto_feed(struct mailproto *m, struct bbuf *out,
                               const uint8_t *in, size_t len,
                               size_t *consumed);
 
+/*
+ * mailproto_reply_max returns the most output one command can produce
+ * (max_line + 2048: an echoed IMAP tag, "+" continuations, the reply).
+ * mailproto_feed stops early rather than let `out` have less free space
+ * than this, unless `out` is empty; give `out` at least this much room.
+ */
+size_t mailproto_reply_max(const struct mailproto *m);
+
 /* mailproto_facts returns the facts so far; valid until mailproto_free. */
 const struct mp_facts *mailproto_facts(const struct mailproto *m);
 

@@ -262,6 +262,20 @@ test_imap_id_forms(void)
         free(out);
         mailproto_free(m);
     }
+    /* A non-synchronising literal before a synchronising one: the second
+     * "+" is sent once, however the bytes arrive (found by the fuzzer). */
+    {
+        static const char in[] = "a ID ({4}\r\nname {0+}\r\n \"os\" {2}\r\n"
+                                 "ab)\r\n";
+        out = T(MP_IMAP, true, in, &act, &end, &m);
+        CHECK(strstr(out, "ready\r\n+ Ready for literal data\r\n"
+                          "+ Ready for literal data\r\n* ID") != NULL);
+        f = mailproto_facts(m);
+        CHECK(f->num_imap_id == 2 && f->imap_id[0].value_len == 0 &&
+              f->imap_id[1].value_len == 2 && !f->imap_id_malformed);
+        free(out);
+        mailproto_free(m);
+    }
     /* NIL, empty list, malformed, literal too big, LOGIN literal. */
     {
         static const char in[] = "a ID NIL\r\n";
@@ -519,7 +533,8 @@ contains_icase(const void *hay, size_t n, const char *needle)
 
     for (size_t i = 0; i + k <= n; i++) {
         size_t j = 0;
-        while (j < k && (h[i + j] | 0x20) == ((unsigned char)needle[j] | 0x20)) {
+        while (j < k &&
+               (h[i + j] | 0x20) == ((unsigned char)needle[j] | 0x20)) {
             j++;
         }
         if (j == k) {
@@ -704,8 +719,8 @@ test_limits(void)
                                  "0123456789)\r\n";
         drive(m, (const uint8_t *)in, sizeof(in) - 1, 7, 1 << 16, &r);
         CHECK(r.act == MP_LIMIT);
-        CHECK(strstr(bbuf_cstr(&r.out), "* BYE [LIMIT] Command line too long") !=
-              NULL);
+        CHECK(strstr(bbuf_cstr(&r.out),
+                     "* BYE [LIMIT] Command line too long") != NULL);
     }
     bbuf_cleanup(&r.out);
     mailproto_free(m);
