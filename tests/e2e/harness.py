@@ -60,12 +60,22 @@ _active_cases = []
 
 def free_port():
     """A loopback TCP port nobody listens on right now."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    return free_ports(1)[0]
+
+
+def free_ports(n):
+    """n distinct free loopback ports: all are held bound until every one
+    is chosen, so the kernel cannot hand out the same port twice."""
+    held = []
     try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        for _ in range(n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.append(s)
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in held]
     finally:
-        s.close()
+        for s in held:
+            s.close()
 
 
 def listening(port):
@@ -562,9 +572,10 @@ class Tlsready:
 
     def start(self, timeout=10):
         for attempt in range(3):
-            for keys in self.listeners.values():
-                if attempt > 0 or "listen" not in keys:
-                    keys["listen"] = "127.0.0.1:%d" % free_port()
+            todo = [k for k in self.listeners.values()
+                    if attempt > 0 or "listen" not in k]
+            for keys, port in zip(todo, free_ports(len(todo))):
+                keys["listen"] = "127.0.0.1:%d" % port
             self.write_config()
             argv = [self.case.bin, "-c", self.cfg_path, "-r",
                     self.records_path] + self.args

@@ -17,8 +17,9 @@ import harness as H  # noqa: E402
 c = H.Case()
 srv = c.server(H.mail_listeners("alert", names=("imap", "smtps"),
                                 timeout_hello=5))
-for keys in srv.listeners.values():
-    keys["listen"] = "127.0.0.1:%d" % H.free_port()
+for keys, port in zip(srv.listeners.values(),
+                      H.free_ports(len(srv.listeners))):
+    keys["listen"] = "127.0.0.1:%d" % port
 srv.write_config()
 
 r = c.run([c.bin, "--check-config", "-c", srv.cfg_path], timeout=10)

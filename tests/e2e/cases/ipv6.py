@@ -21,11 +21,14 @@ try:
 except OSError as e:
     c.skip("no IPv6 loopback here: %s" % e)
 L = H.mail_listeners("alert", names=("imap", "smtps"))
+held = []
 for k in L:
-    # IPv6 port chosen separately so that a v4 port test is not needed.
+    # IPv6 ports, all held until chosen so that no two are the same.
     t = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     t.bind(("::1", 0))
+    held.append(t)
     L[k]["listen"] = "[::1]:%d" % t.getsockname()[1]
+for t in held:
     t.close()
 srv = c.server(L).start()
 for name, starttls in (("imap", "imap"), ("smtps", None)):
