@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
@@ -205,26 +206,39 @@ int
 fpdb_load_file(struct fpdb *db, const char *path, struct config_error *err)
 {
     FILE *f = fopen(path, "rb");
+    struct stat st;
     char *buf;
-    size_t len = 0;
+    size_t len = 0, cap;
     int rc;
 
     if (f == NULL) {
         set_err(err, path, 0, "cannot open: ", strerror(errno), NULL);
         return -1;
     }
-    buf = malloc(FPDB_MAX_FILE_SIZE + 1);
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        set_err(err, path, 0, "not a regular file", NULL, NULL);
+        return -1;
+    }
+    if (st.st_size > FPDB_MAX_FILE_SIZE) {
+        fclose(f);
+        set_err(err, path, 0, "file larger than 16 MiB", NULL, NULL);
+        return -1;
+    }
+    /* One byte more than the size says, to notice a file that grew. */
+    cap = (size_t)st.st_size + 1;
+    buf = malloc(cap);
     if (buf == NULL) {
         fclose(f);
         set_err(err, path, 0, "out of memory", NULL, NULL);
         return -1;
     }
-    len = fread(buf, 1, FPDB_MAX_FILE_SIZE + 1, f);
+    len = fread(buf, 1, cap, f);
     if (ferror(f)) {
         set_err(err, path, 0, "read error: ", strerror(errno), NULL);
         rc = -1;
-    } else if (len > FPDB_MAX_FILE_SIZE) {
-        set_err(err, path, 0, "file larger than 16 MiB", NULL, NULL);
+    } else if (len == cap) {
+        set_err(err, path, 0, "file changed while being read", NULL, NULL);
         rc = -1;
     } else {
         rc = fpdb_load_buffer(db, path, buf, len, err);

@@ -271,6 +271,8 @@ test_loader_errors(void)
     CHECK(t.num_rows == before + 1);
     CHECK(fpdb_load_file(&t, "/nonexistent/fp.json", &err) == -1);
     CHECK(strstr(err.msg, "cannot open") != NULL);
+    CHECK(fpdb_load_file(&t, "/", &err) == -1);
+    CHECK(t.num_rows == before + 1);
     fpdb_cleanup(&t);
 }
 
