@@ -9,7 +9,14 @@
 
 #include "advice.h"
 #include "attempt.h"
+#include "clienthello.h"
+#include "fingerprint.h"
+#include "fpdb.h"
+#include "identify.h"
+#include "policy.h"
 #include "tl.h"
+#include "tlsrec.h"
+#include "verdict.h"
 
 static void
 mk(struct attempt *a, const char *proto, const char *reason,
@@ -306,9 +313,75 @@ test_lang(void)
     CHECK(strcmp(advice_lang_from_env(), "en") == 0);
 }
 
+/*
+ * The whole chain on a real hello: Windows 7 Schannel bytes (IE 8-10's
+ * recorded hello, the system default) plus Outlook's User-Agent ->
+ * fail, "Outlook on Windows 7 via Schannel", KB3140245 + registry.
+ */
+static void
+test_chain(void)
+{
+    static uint8_t scratch[65536];
+    const char *dir = getenv("SHARED_CORPUS");
+    char path[1024];
+    struct fpdb db = {0};
+    struct config_error err;
+    struct fingerprint fp;
+    struct tlsrec_hello rec;
+    struct attempt a;
+    uint8_t *raw;
+    size_t len;
+    static const char ua[] = "Microsoft Office/16.0 (Windows NT 6.1; "
+                             "Microsoft Outlook 16.0.4266; Pro)";
+
+    if (dir == NULL || dir[0] == '\0') {
+        printf("test_advice: SHARED_CORPUS unset, chain test skipped\n");
+        return;
+    }
+    snprintf(path, sizeof(path),
+             "%s/loopback-real-clients/hello/orig_replay.14.bin", dir);
+    raw = tl_read_file(path, &len);
+    CHECK(raw != NULL);
+    if (raw == NULL) {
+        return;
+    }
+    CHECK(fpdb_load_file(&db, fpdb_default_path(), &err) == 0);
+    memset(&a, 0, sizeof(a));
+    snprintf(a.mode, sizeof(a.mode), "http-connect");
+    snprintf(a.protocol, sizeof(a.protocol), "https");
+    attempt_set_hint(a.user_agent, &a.user_agent_len, (const uint8_t *)ua,
+                     sizeof(ua) - 1);
+    CHECK(tlsrec_scan_hello(&rec, scratch, sizeof(scratch), raw, len,
+                            sizeof(scratch)) == TLSREC_OK);
+    CHECK(clienthello_parse_hello(&a.ch, &rec) == CH_OK);
+    a.have_hello = true;
+    a.end = END_HELLO_CAPTURED;
+    fp_init(&fp, FP_DEFAULT_MAX_TEXT);
+    CHECK(fp_compute(&fp, &a.ch));
+
+    verdict_judge(&a, policy_builtin("office365"));
+    identify_client(&a, &db, fp.ja4, fp.ja3_md5);
+    advice_apply(&a);
+
+    CHECK(a.verdict.kind == VERDICT_FAIL);
+    CHECK(strcmp(a.verdict.summary_code, "version_below_minimum") == 0);
+    CHECK(strcmp(a.verdict.client_family, "Windows SChannel") == 0);
+    CHECK(strstr(a.verdict.client_detail, "Outlook 2016") != NULL);
+    CHECK(strstr(a.verdict.client_os, "Windows 7") != NULL);
+    CHECK(strcmp(a.verdict.client_source, "ja4+user_agent") == 0);
+    CHECK(a.verdict.num_advice >= 2);
+    CHECK(strcmp(a.verdict.advice[0], "win7-outlook-winhttp") == 0);
+    CHECK(strcmp(a.verdict.advice[1], "win7-schannel-tls12-client") == 0);
+    CHECK(!picked(&a, "dotnet"));
+    fp_cleanup(&fp);
+    fpdb_cleanup(&db);
+    free(raw);
+}
+
 int
 main(void)
 {
+    test_chain();
     test_conditions();
     test_texts();
     test_lang();
