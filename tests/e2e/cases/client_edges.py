@@ -22,8 +22,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
 import harness as H  # noqa: E402
 
 c = H.Case()
-srv = c.server(H.mail_listeners("alert", names=("imap", "smtp",
-                                                 "imaps"))).start()
+srv = c.server(H.mail_listeners("alert", names=("imap", "smtp", "imaps"),
+                                timeout_hello=2)).start()
 hello = H.make_hello(sni="edges.example.test")
 
 # -- split and batched commands
@@ -111,6 +111,20 @@ s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
 s.close()
 rec = H.record_for_port(srv, port)
 c.field(rec, "end", "client_closed", "reset mid-plaintext")
+
+# -- STARTTLS accepted, then silence: timeout_hello (2 s)
+s = srv.connect("smtp")
+port = s.getsockname()[1]
+H.starttls_plain(s, "smtp")
+t0 = time.monotonic()
+data, how = H.recv_all(s, timeout=5)
+secs = time.monotonic() - t0
+s.close()
+rec = H.record_for_port(srv, port)
+c.field(rec, "end", "timeout_hello", "silent after STARTTLS")
+c.reason(rec, "timeout_hello", "silent after STARTTLS")
+c.check(how == "eof" and 1.5 < secs < 4, "silent after STARTTLS: closed "
+        "after ~2 s (%.1f s, %s)" % (secs, how))
 
 srv.stop()
 c.done()

@@ -68,6 +68,13 @@ for hello, want, label in ((h10, "15030100020246", "TLS 1.0"),
     c.field(rec, "end", "hello_captured", what)
     c.field(rec, "server.alerts.0.code", int(want[-2:], 16), what)
 
+# ---- alert with unread client bytes behind the hello: still the alert
+# and a FIN, never a reset (DESIGN.md pitfall: close with unread input).
+port, _, data, how = H.raw_attempt(srv, "alert", h10 + b"\x17" * 3000)
+c.eq(H.hexs(data), H.hexs(bytes.fromhex("15030100020246")),
+     "alert, hello + 3000 more bytes: the alert arrives intact")
+c.eq(how, "eof", "alert, hello + 3000 more bytes: clean FIN, no reset")
+
 # ---- close
 port, _, data, how = H.raw_attempt(srv, "close", h12)
 c.eq((data, how), (b"", "eof"), "close: EOF with no bytes and no reset")

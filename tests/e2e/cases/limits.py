@@ -18,6 +18,7 @@ c = H.Case()
 L = H.mail_listeners("alert", names=("imap", "smtp"))
 L["shortline"] = dict(L["imap"], max_line=64)
 L["fewcmds"] = dict(L["smtp"], max_commands=3)
+L["preread"] = dict(L["imap"], max_preread=1024, max_commands=1000)
 srv = c.server(L, globals_={"max_per_address": 2}).start()
 hello = H.make_hello(sni="limits.example.test")
 ALERT40 = bytes.fromhex("15030300020228")
@@ -101,6 +102,23 @@ c.reason(rec, "limit_hit", "max_commands")
 c.check(H.get(rec, "plaintext.commands", 99) <= 4,
         "max_commands: at most 4 commands counted",
         H.get(rec, "plaintext.commands"))
+
+# ---- max_preread: plaintext bytes before the hello
+s = srv.connect("preread")
+port = s.getsockname()[1]
+H.greet(s, "imap")
+try:
+    for i in range(150):          # 150 * 8 = 1200 bytes > 1024
+        s.sendall(b"a NOOP\r\n")
+except (BrokenPipeError, ConnectionResetError):
+    pass
+d, how = H.recv_all(s, timeout=3)
+s.close()
+rec = H.record_for_port(srv, port)
+c.field(rec, "end", "limit", "max_preread=1024, 1200 bytes of NOOPs")
+c.check(H.get(rec, "bytes_in", 0) <= 1024 + 16384,
+        "max_preread: reading stopped near the limit",
+        H.get(rec, "bytes_in"))
 
 srv.stop()
 c.done()
