@@ -17,6 +17,7 @@
 #include "clienthello.h"
 
 struct fingerprint;
+struct story;
 
 #define ATTEMPT_NAME_MAX 64      /* listener name, protocol */
 #define ATTEMPT_ADDR_MAX 64      /* textual IP address */
@@ -171,6 +172,8 @@ struct attempt {
     /* Linked retries (filled by the story tracker). */
     uint64_t story_id;
     size_t story_seq;          /* 1 for the first attempt of a story */
+    /* The story as of this attempt; valid only while it is recorded. */
+    const struct story *story;
 
     /* Judgement (filled by verdict_judge). */
     struct attempt_verdict verdict;

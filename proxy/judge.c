@@ -8,12 +8,15 @@
 #include "fingerprint.h"
 #include "fpdb.h"
 #include "identify.h"
+#include "advice.h"
+#include "story.h"
 #include "verdict.h"
 
 struct judge {
     unsigned story_window;
     struct fpdb db;              /* shipped table + user files */
     struct fingerprint fp;       /* reused for every attempt */
+    struct story_tracker *stories; /* NULL when story_window = 0 */
 };
 
 struct judge *
@@ -27,6 +30,14 @@ judge_new(const struct tr_config *cfg, struct config_error *err)
     }
     j->story_window = cfg->global.story_window;
     fp_init(&j->fp, FP_DEFAULT_MAX_TEXT);
+    if (j->story_window > 0) {
+        j->stories = story_tracker_new(j->story_window);
+        if (j->stories == NULL) {
+            snprintf(err->msg, sizeof(err->msg), "out of memory");
+            judge_free(j);
+            return NULL;
+        }
+    }
     /* The shipped table, then the user's files: later rows override. */
     if (fpdb_load_file(&j->db, fpdb_default_path(), err) != 0) {
         judge_free(j);
@@ -49,6 +60,7 @@ judge_free(struct judge *j)
     }
     fpdb_cleanup(&j->db);
     fp_cleanup(&j->fp);
+    story_tracker_free(j->stories);
     free(j);
 }
 
@@ -69,6 +81,12 @@ judge_attempt(struct judge *j, struct attempt *a, const struct policy *p)
     }
     verdict_judge(a, p);
     identify_client(a, &j->db, ja4, ja3);
+    advice_apply(a);
+    a->story = NULL;
+    if (j->stories != NULL) {
+        story_tracker_set_minimum(j->stories, p->min_version);
+        a->story = story_assign(j->stories, a);
+    }
 }
 
 static bool

@@ -9,7 +9,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "advice.h"
 #include "hello_json.h"
+#include "story.h"
 #include "json.h"
 #include "names.h"
 #include "verdict.h"
@@ -210,8 +212,17 @@ put_verdict(struct jw *w, const struct attempt *a, const char *lang)
     jw_key(w, "advice");
     jw_arr_begin(w);
     for (size_t i = 0; i < v->num_advice && i < ATTEMPT_MAX_ADVICE; i++) {
+        const struct advice *ad = advice_get(v->advice[i]);
         jw_obj_begin(w);
         jw_kv_str(w, "id", v->advice[i]);
+        if (ad != NULL) {
+            jw_kv_str(w, "title", advice_title(ad, lang));
+            jw_kv_str(w, "text", advice_text(ad, lang));
+            jw_kv_str(w, "source", ad->source);
+            if (ad->uncertain) {
+                jw_kv_bool(w, "uncertain", true);
+            }
+        }
         jw_obj_end(w);
     }
     jw_arr_end(w);
@@ -302,6 +313,10 @@ put_record(struct jw *w, const struct attempt *a, const char *lang,
         jw_obj_begin(w);
         jw_kv_uint(w, "id", a->story_id);
         jw_kv_uint(w, "seq", a->story_seq);
+        if (a->story != NULL) {
+            jw_key(w, "summary");
+            story_json(a->story, w, lang);
+        }
         jw_obj_end(w);
     }
     put_verdict(w, a, lang);
