@@ -801,10 +801,20 @@ end_checks(const struct attempt *a, struct judge_state *st)
     case END_RELAYED:
         break;
     }
+    /*
+     * capture_error carries many tokens (why a connection was refused, a
+     * plaintext line that was too long, ...). Only the record layer's own
+     * "malformed" / "too_big", on an end that does not already explain
+     * itself (a relayed attempt), says something about the hello.
+     */
     if (!a->have_hello && a->capture_error != NULL &&
-        a->end != END_TOO_BIG && a->end != END_NOT_TLS &&
-        a->end != END_TIMEOUT_HELLO && a->end != END_CLIENT_CLOSED) {
-        flag(st, "malformed_hello");
+        (a->end == END_RELAYED || a->end == END_NONE ||
+         a->end == END_HELLO_CAPTURED)) {
+        if (strcmp(a->capture_error, "malformed") == 0) {
+            flag(st, "malformed_hello");
+        } else if (strcmp(a->capture_error, "too_big") == 0) {
+            flag(st, "too_big");
+        }
     }
 }
 

@@ -311,6 +311,29 @@ test_hello_flags(void)
     CHECK(kind_is(&a, VERDICT_FAIL));
     CHECK(verdict_has_reason(&a, "malformed_hello"));
 
+    /* capture_error is not always about the hello. */
+    memset(&a, 0, sizeof(a));
+    a.end = END_REFUSED;
+    a.capture_error = "max_connections";
+    judge(&a, pol("tls12"));
+    CHECK(kind_is(&a, VERDICT_UNKNOWN));
+    CHECK(!verdict_has_reason(&a, "malformed_hello"));
+    CHECK(strcmp(a.verdict.summary_code, "refused_at_accept") == 0);
+    memset(&a, 0, sizeof(a));
+    a.end = END_LIMIT;
+    a.capture_error = "plaintext_line_too_long";
+    judge(&a, pol("tls12"));
+    CHECK(!verdict_has_reason(&a, "malformed_hello"));
+    CHECK(verdict_has_reason(&a, "limit_hit"));
+    /* A relayed attempt whose hello the record layer rejected. */
+    memset(&a, 0, sizeof(a));
+    snprintf(a.mode, sizeof(a.mode), "relay");
+    a.end = END_RELAYED;
+    a.capture_error = "malformed";
+    judge(&a, pol("tls12"));
+    CHECK(kind_is(&a, VERDICT_FAIL));
+    CHECK(verdict_has_reason(&a, "malformed_hello"));
+
     /* Fallback SCSV: informational. */
     synth(&a, TLSV_TLS12, NULL, 0, s_modern12, sizeof(s_modern12));
     a.ch.fallback_scsv = true;
