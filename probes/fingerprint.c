@@ -33,6 +33,8 @@
 #define FP_EXT_ALPN 0x0010
 /* Sort with insertion sort up to this many values, qsort above. */
 #define FP_SMALL_SORT 64
+/* Values sorted on the stack; longer lists use the scratch bbuf. */
+#define FP_LOCAL_SORT 256
 
 static const char fp_hexdig[] = "0123456789abcdef";
 
@@ -73,37 +75,86 @@ fp_ja4_r_cstr(struct fingerprint *fp)
     return bbuf_cstr(&fp->ja4_r);
 }
 
-/* fp_put_dec appends `v` in decimal without going through printf. */
-static void
-fp_put_dec(struct bbuf *b, unsigned v)
-{
-    char tmp[10];
-    size_t n = 0;
+/*
+ * struct fp_w batches the many tiny appends (numbers, separators) in a
+ * stack buffer and hands them to the bbuf in blocks: a fingerprint is a
+ * few hundred appends, and one bbuf_put each was most of its cost.
+ */
+struct fp_w {
+    struct bbuf *b;
+    size_t n;
+    char tmp[512];
+};
 
+static void
+fp_w_init(struct fp_w *w, struct bbuf *b)
+{
+    w->b = b;
+    w->n = 0;
+}
+
+static void
+fp_w_flush(struct fp_w *w)
+{
+    if (w->n > 0) {
+        bbuf_put(w->b, w->tmp, w->n);
+        w->n = 0;
+    }
+}
+
+static void
+fp_w_room(struct fp_w *w, size_t k)
+{
+    if (w->n + k > sizeof(w->tmp)) {
+        fp_w_flush(w);
+    }
+}
+
+static void
+fp_w_ch(struct fp_w *w, char c)
+{
+    fp_w_room(w, 1);
+    w->tmp[w->n++] = c;
+}
+
+static void
+fp_w_mem(struct fp_w *w, const char *p, size_t k)
+{
+    fp_w_flush(w);
+    bbuf_put(w->b, p, k);
+}
+
+/* fp_w_dec appends `v` (< 100000) in decimal without printf. */
+static void
+fp_w_dec(struct fp_w *w, unsigned v)
+{
+    char t[5];
+    size_t k = 0;
+
+    fp_w_room(w, sizeof(t));
     do {
-        tmp[sizeof(tmp) - 1 - n] = (char)('0' + v % 10);
-        n++;
+        t[k++] = (char)('0' + v % 10);
         v /= 10;
-    } while (v != 0 && n < sizeof(tmp));
-    bbuf_put(b, tmp + sizeof(tmp) - n, n);
+    } while (v != 0 && k < sizeof(t));
+    while (k > 0) {
+        w->tmp[w->n++] = t[--k];
+    }
 }
 
-/* fp_put_hex16 appends `v` as four lowercase hex digits. */
+/* fp_w_hex16 appends `v` as four lowercase hex digits. */
 static void
-fp_put_hex16(struct bbuf *b, uint16_t v)
+fp_w_hex16(struct fp_w *w, uint16_t v)
 {
-    char tmp[4];
-
-    tmp[0] = fp_hexdig[(v >> 12) & 0xf];
-    tmp[1] = fp_hexdig[(v >> 8) & 0xf];
-    tmp[2] = fp_hexdig[(v >> 4) & 0xf];
-    tmp[3] = fp_hexdig[v & 0xf];
-    bbuf_put(b, tmp, sizeof(tmp));
+    fp_w_room(w, 4);
+    w->tmp[w->n++] = fp_hexdig[(v >> 12) & 0xf];
+    w->tmp[w->n++] = fp_hexdig[(v >> 8) & 0xf];
+    w->tmp[w->n++] = fp_hexdig[(v >> 4) & 0xf];
+    w->tmp[w->n++] = fp_hexdig[v & 0xf];
 }
 
-/* fp_put_dec16_list appends the non-GREASE 16-bit values of `v`, decimal. */
+/* fp_w_dec16_list appends the non-GREASE 16-bit values of `v`, decimal. */
 static void
-fp_put_dec16_list(struct bbuf *b, struct bcur v)
+fp_w_dec16_list(struct fp_w *w, struct bcur v)
 {
     uint16_t x;
     bool first = true;
@@ -113,9 +164,9 @@ fp_put_dec16_list(struct bbuf *b, struct bcur v)
             continue;
         }
         if (!first) {
-            bbuf_put_u8(b, '-');
+            fp_w_ch(w, '-');
         }
-        fp_put_dec(b, x);
+        fp_w_dec(w, x);
         first = false;
     }
 }
@@ -157,24 +208,26 @@ bool
 fp_ja3_string(struct bbuf *out, const struct clienthello *ch)
 {
     struct fp_suite_iter it;
+    struct fp_w w;
     size_t i;
     uint16_t s;
     bool first = true;
 
-    fp_put_dec(out, ch->legacy_version);
-    bbuf_put_u8(out, ',');
+    fp_w_init(&w, out);
+    fp_w_dec(&w, ch->legacy_version);
+    fp_w_ch(&w, ',');
     fp_suite_iter_init(&it, ch);
     while (fp_suite_next(&it, &s)) {
         if (fp_grease(s)) {
             continue;
         }
         if (!first) {
-            bbuf_put_u8(out, '-');
+            fp_w_ch(&w, '-');
         }
-        fp_put_dec(out, s);
+        fp_w_dec(&w, s);
         first = false;
     }
-    bbuf_put_u8(out, ',');
+    fp_w_ch(&w, ',');
     first = true;
     for (i = 0; i < ch->num_extensions; i++) {
         uint16_t t = ch->extensions[i].type;
@@ -183,16 +236,16 @@ fp_ja3_string(struct bbuf *out, const struct clienthello *ch)
             continue;
         }
         if (!first) {
-            bbuf_put_u8(out, '-');
+            fp_w_ch(&w, '-');
         }
-        fp_put_dec(out, t);
+        fp_w_dec(&w, t);
         first = false;
     }
-    bbuf_put_u8(out, ',');
+    fp_w_ch(&w, ',');
     if (ch->has_groups) {
-        fp_put_dec16_list(out, ch->groups);
+        fp_w_dec16_list(&w, ch->groups);
     }
-    bbuf_put_u8(out, ',');
+    fp_w_ch(&w, ',');
     if (ch->has_point_formats) {
         struct bcur pf = ch->point_formats;
         uint8_t f;
@@ -200,12 +253,13 @@ fp_ja3_string(struct bbuf *out, const struct clienthello *ch)
         first = true;
         while (bcur_get_u8(&pf, &f)) {
             if (!first) {
-                bbuf_put_u8(out, '-');
+                fp_w_ch(&w, '-');
             }
-            fp_put_dec(out, f);
+            fp_w_dec(&w, f);
             first = false;
         }
     }
+    fp_w_flush(&w);
     return !out->overflow;
 }
 
@@ -307,42 +361,58 @@ fp_sort_u16(uint16_t *v, size_t n)
 }
 
 /*
- * fp_collect appends the non-GREASE cipher suites and then the non-GREASE
- * extension types to `scratch` as uint16_t values (storage is malloc'd, so
- * aligned), and returns the array and both counts; NULL on overflow.
+ * fp_collect gathers the non-GREASE cipher suites, then the non-GREASE
+ * extension types, as one uint16_t array: in `local` when they fit (the
+ * usual case), else in `scratch` (malloc'd, so aligned). It returns the
+ * array and both counts; NULL when scratch overflowed.
  */
 static uint16_t *
-fp_collect(struct bbuf *scratch, const struct clienthello *ch,
-           size_t *num_suites, size_t *num_exts)
+fp_collect(struct bbuf *scratch, uint16_t *local, size_t local_max,
+           const struct clienthello *ch, size_t *num_suites, size_t *num_exts)
 {
     struct fp_suite_iter it;
     uint16_t s;
     size_t i;
+    size_t bound = bcur_left(&ch->cipher_suites) / 2 +
+                   bcur_left(&ch->sslv2_cipher_specs) / 3 + ch->num_extensions;
+    bool use_local = bound <= local_max;
+    size_t n = 0;
 
     bbuf_reset(scratch);
     *num_suites = 0;
     *num_exts = 0;
     fp_suite_iter_init(&it, ch);
     while (fp_suite_next(&it, &s)) {
-        if (!fp_grease(s)) {
-            bbuf_put(scratch, &s, sizeof(s));
-            (*num_suites)++;
+        if (fp_grease(s)) {
+            continue;
         }
+        if (use_local) {
+            local[n++] = s;
+        } else {
+            bbuf_put(scratch, &s, sizeof(s));
+        }
+        (*num_suites)++;
     }
     for (i = 0; i < ch->num_extensions; i++) {
         s = ch->extensions[i].type;
-        if (!fp_grease(s)) {
-            bbuf_put(scratch, &s, sizeof(s));
-            (*num_exts)++;
+        if (fp_grease(s)) {
+            continue;
         }
+        if (use_local) {
+            local[n++] = s;
+        } else {
+            bbuf_put(scratch, &s, sizeof(s));
+        }
+        (*num_exts)++;
+    }
+    if (use_local) {
+        return local;
     }
     if (scratch->overflow) {
         return NULL;
     }
     if (scratch->data == NULL) {
-        static uint16_t none[1];
-
-        return none;                    /* nothing collected */
+        return local;                   /* nothing collected */
     }
     return (uint16_t *)(void *)scratch->data;
 }
@@ -386,6 +456,8 @@ static bool
 fp_ja4(struct fingerprint *fp, const struct clienthello *ch)
 {
     struct bbuf *r = &fp->ja4_r;
+    struct fp_w w;
+    uint16_t local[FP_LOCAL_SORT];
     uint16_t *v;
     size_t ns;
     size_t ne;
@@ -396,7 +468,7 @@ fp_ja4(struct fingerprint *fp, const struct clienthello *ch)
     char a[10];
     bool first;
 
-    v = fp_collect(&fp->scratch, ch, &ns, &ne);
+    v = fp_collect(&fp->scratch, local, ARRAY_LEN(local), ch, &ns, &ne);
     if (v == NULL) {
         return false;
     }
@@ -413,18 +485,22 @@ fp_ja4(struct fingerprint *fp, const struct clienthello *ch)
     fp_ja4_alpn(a + 8, ch);
 
     bbuf_reset(r);
-    bbuf_put(r, a, sizeof(a));
-    bbuf_put_u8(r, '_');
+    fp_w_init(&w, r);
+    fp_w_mem(&w, a, sizeof(a));
+    fp_w_ch(&w, '_');
+    fp_w_flush(&w);
     c_off = r->len;
     fp_sort_u16(v, ns);
     for (i = 0; i < ns; i++) {
         if (i > 0) {
-            bbuf_put_u8(r, ',');
+            fp_w_ch(&w, ',');
         }
-        fp_put_hex16(r, v[i]);
+        fp_w_hex16(&w, v[i]);
     }
+    fp_w_flush(&w);
     c_end = r->len;
-    bbuf_put_u8(r, '_');
+    fp_w_ch(&w, '_');
+    fp_w_flush(&w);
     e_off = r->len;
     fp_sort_u16(v + ns, ne);
     first = true;
@@ -435,9 +511,9 @@ fp_ja4(struct fingerprint *fp, const struct clienthello *ch)
             continue;
         }
         if (!first) {
-            bbuf_put_u8(r, ',');
+            fp_w_ch(&w, ',');
         }
-        fp_put_hex16(r, t);
+        fp_w_hex16(&w, t);
         first = false;
     }
     if (ch->has_sigalgs) {
@@ -449,11 +525,12 @@ fp_ja4(struct fingerprint *fp, const struct clienthello *ch)
             if (fp_grease(x)) {
                 continue;
             }
-            bbuf_put_u8(r, first ? '_' : ',');
-            fp_put_hex16(r, x);
+            fp_w_ch(&w, first ? '_' : ',');
+            fp_w_hex16(&w, x);
             first = false;
         }
     }
+    fp_w_flush(&w);
     if (r->overflow) {
         return false;
     }
