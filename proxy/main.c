@@ -242,8 +242,12 @@ run(int argc, char **argv)
                 cfg->global.records, strerror(errno));
         goto out;
     }
-    con = console_new(stdout, quiet ? CONSOLE_OFF : cfg->global.console,
-                      lang);
+    /*
+     * With records on stdout (-r -), the console lines go to stderr so
+     * that `tlsready -r - | jq` sees JSON Lines only.
+     */
+    con = console_new(strcmp(cfg->global.records, "-") == 0 ? stderr : stdout,
+                      quiet ? CONSOLE_OFF : cfg->global.console, lang);
     if (con == NULL) {
         goto out;
     }
@@ -274,6 +278,9 @@ run(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     banner(app, cfg, sink, !needs_handshake(cfg) || crypto_tls_can_legacy());
     rc = app_run(app) == 0 ? 0 : 1;
+    /* Freeing writes the records of attempts cut short by a second signal. */
+    app_free(app);
+    app = NULL;
     log_info("stopped: %llu attempt(s) recorded in %s",
              (unsigned long long)sink_written(sink), sink_path(sink));
 out:

@@ -108,6 +108,10 @@ session_record(struct session *s)
         return;
     }
     s->recorded = true;
+    if (s->a.end == END_NONE) {
+        /* Freed before its outcome was known: tlsready is exiting. */
+        s->a.end = END_SHUTDOWN;
+    }
     clock_gettime(CLOCK_REALTIME, &s->a.t_end);
     app_record(s->app, &s->a, s->p->policy);
 }
