@@ -150,6 +150,9 @@ build_record(struct bbuf *rec, bool pq)
     if (!pq && pad < 508) {
         bbuf_put(&x, zeros, 508 - pad);
         put_ext(&exts, 0x0015, &x);
+    } else if (pq) {
+        bbuf_put(&x, zeros, 300);       /* ~1.8 KiB, like Chrome's */
+        put_ext(&exts, 0x0015, &x);
     }
     bbuf_put_u16(&hello, (uint16_t)exts.len);
     bbuf_put(&hello, exts.data, exts.len);
