@@ -34,6 +34,118 @@ fpdb_cleanup(struct fpdb *db)
     db->rows = NULL;
     db->num_rows = 0;
     db->cap_rows = 0;
+    free(db->ix_ja4);
+    free(db->ix_ja3);
+    db->ix_ja4 = NULL;
+    db->ix_ja3 = NULL;
+    db->ix_cap = 0;
+}
+
+static size_t
+fpdb_hash(const char *k)
+{
+    uint32_t h = 2166136261u; /* FNV-1a */
+
+    while (*k != '\0') {
+        h = (h ^ (uint8_t)*k++) * 16777619u;
+    }
+    return h;
+}
+
+/* ja3_indexed: the rows fpdb_find_ja3 may return (see its rule). */
+static bool
+ja3_indexed(const struct fp_row *r)
+{
+    return r->ja3[0] != '\0' || r->ja4[0] == '\0';
+}
+
+/*
+ * fpdb_ix_add puts row `i` under `key` in `tab`. With `first_wins` an
+ * existing equal key is kept (the JA3 rule); else it is replaced.
+ */
+static void
+fpdb_ix_add(struct fpdb *db, uint32_t *tab, bool is_ja4, size_t i,
+            bool first_wins)
+{
+    const char *key = is_ja4 ? db->rows[i].ja4 : db->rows[i].ja3;
+    size_t mask = db->ix_cap - 1;
+    size_t h = fpdb_hash(key) & mask;
+
+    if (key[0] == '\0') {
+        return;
+    }
+    for (;;) {
+        uint32_t e = tab[h];
+        if (e == 0) {
+            tab[h] = (uint32_t)i + 1;
+            return;
+        }
+        const struct fp_row *r = &db->rows[e - 1];
+        if (strcmp(is_ja4 ? r->ja4 : r->ja3, key) == 0) {
+            if (!first_wins) {
+                tab[h] = (uint32_t)i + 1;
+            }
+            return;
+        }
+        h = (h + 1) & mask;
+    }
+}
+
+/* fpdb_reindex rebuilds both indexes for the current rows; -1 on OOM. */
+static int
+fpdb_reindex(struct fpdb *db)
+{
+    size_t cap = 128;
+    uint32_t *a;
+    uint32_t *b;
+
+    while (cap < 2 * db->cap_rows) {
+        cap *= 2;
+    }
+    a = calloc(cap, sizeof(*a));
+    b = calloc(cap, sizeof(*b));
+    if (a == NULL || b == NULL) {
+        free(a);
+        free(b);
+        return -1;
+    }
+    free(db->ix_ja4);
+    free(db->ix_ja3);
+    db->ix_ja4 = a;
+    db->ix_ja3 = b;
+    db->ix_cap = cap;
+    for (size_t i = 0; i < db->num_rows; i++) {
+        fpdb_ix_add(db, db->ix_ja4, true, i, false);
+        if (ja3_indexed(&db->rows[i])) {
+            fpdb_ix_add(db, db->ix_ja3, false, i, true);
+        }
+    }
+    return 0;
+}
+
+static const struct fp_row *
+fpdb_ix_find(const struct fpdb *db, const uint32_t *tab, bool is_ja4,
+             const char *key)
+{
+    size_t mask;
+    size_t h;
+
+    if (db->ix_cap == 0) {
+        return NULL;
+    }
+    mask = db->ix_cap - 1;
+    h = fpdb_hash(key) & mask;
+    for (;;) {
+        uint32_t e = tab[h];
+        if (e == 0) {
+            return NULL;
+        }
+        const struct fp_row *r = &db->rows[e - 1];
+        if (strcmp(is_ja4 ? r->ja4 : r->ja3, key) == 0) {
+            return r;
+        }
+        h = (h + 1) & mask;
+    }
 }
 
 static bool
@@ -54,10 +166,32 @@ same_key(const struct fp_row *a, const struct fp_row *b)
 int
 fpdb_put(struct fpdb *db, const struct fp_row *row)
 {
-    for (size_t i = 0; i < db->num_rows; i++) {
-        if (same_key(&db->rows[i], row)) {
-            db->rows[i] = *row;
-            return 0;
+    const struct fp_row *hit = row->ja4[0] != '\0'
+                                   ? fpdb_ix_find(db, db->ix_ja4, true,
+                                                  row->ja4)
+                                   : NULL;
+
+    if (hit != NULL) {
+        struct fp_row saved = *hit;
+        db->rows[hit - db->rows] = *row;
+        /* A replaced row may change its JA3: rebuild (rare: overrides). */
+        if (fpdb_reindex(db) != 0) {
+            db->rows[hit - db->rows] = saved;
+            return -1;
+        }
+        return 0;
+    }
+    if (row->ja4[0] == '\0') {
+        for (size_t i = 0; i < db->num_rows; i++) {
+            if (same_key(&db->rows[i], row)) {
+                struct fp_row saved = db->rows[i];
+                db->rows[i] = *row;
+                if (fpdb_reindex(db) != 0) {
+                    db->rows[i] = saved;
+                    return -1;
+                }
+                return 0;
+            }
         }
     }
     if (db->num_rows >= FPDB_MAX_ROWS) {
@@ -75,8 +209,18 @@ fpdb_put(struct fpdb *db, const struct fp_row *row)
         }
         db->rows = n;
         db->cap_rows = cap;
+        db->rows[db->num_rows++] = *row;
+        if (fpdb_reindex(db) != 0) {
+            db->num_rows--;
+            return -1;
+        }
+        return 0;
     }
     db->rows[db->num_rows++] = *row;
+    fpdb_ix_add(db, db->ix_ja4, true, db->num_rows - 1, false);
+    if (ja3_indexed(row)) {
+        fpdb_ix_add(db, db->ix_ja3, false, db->num_rows - 1, true);
+    }
     return 0;
 }
 
@@ -86,12 +230,7 @@ fpdb_find_ja4(const struct fpdb *db, const char *ja4)
     if (db == NULL || ja4 == NULL || ja4[0] == '\0') {
         return NULL;
     }
-    for (size_t i = 0; i < db->num_rows; i++) {
-        if (strcmp(db->rows[i].ja4, ja4) == 0) {
-            return &db->rows[i];
-        }
-    }
-    return NULL;
+    return fpdb_ix_find(db, db->ix_ja4, true, ja4);
 }
 
 const struct fp_row *
@@ -100,14 +239,7 @@ fpdb_find_ja3(const struct fpdb *db, const char *ja3)
     if (db == NULL || ja3 == NULL || ja3[0] == '\0') {
         return NULL;
     }
-    for (size_t i = 0; i < db->num_rows; i++) {
-        if (db->rows[i].ja4[0] == '\0' || db->rows[i].ja3[0] != '\0') {
-            if (strcmp(db->rows[i].ja3, ja3) == 0) {
-                return &db->rows[i];
-            }
-        }
-    }
-    return NULL;
+    return fpdb_ix_find(db, db->ix_ja3, false, ja3);
 }
 
 static bool

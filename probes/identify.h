@@ -16,6 +16,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "attempt.h"
 #include "compiler.h"
@@ -60,6 +61,14 @@ struct fpdb {
     struct fp_row *rows;
     size_t num_rows;
     size_t cap_rows;
+    /*
+     * Hash indexes (open addressing, row index + 1, 0 = empty) so a lookup
+     * per attempt costs one probe instead of a scan of every row. ix_ja3
+     * holds the first row in table order for each JA3, as the scan did.
+     */
+    uint32_t *ix_ja4;
+    uint32_t *ix_ja3;
+    size_t ix_cap;        /* power of two, >= 2 * cap_rows */
 };
 
 /* fpdb_cleanup frees the rows; safe on a zero-filled or cleaned table. */
