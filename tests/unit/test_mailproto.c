@@ -811,6 +811,71 @@ test_hostile_bytes(void)
 }
 
 static void
+test_edges(void)
+{
+    enum mp_action act;
+    size_t end;
+    struct mailproto *m;
+    const struct mp_facts *f;
+    char *out;
+
+    {
+        static const char in[] = "a  NOOP\r\nb LOGIN\r\nc AUTHENTICATE\r\n"
+                                 "d AUTHENTICATE \r\ne STARTTLS\r\n"
+                                 "f ID (\"k\" {2}\r\nf ID (\"k\" {x}\r\n"
+                                 "g ID (\"k\")\r\nh ID (\"k\" \"v\"\r\n"
+                                 "i ID (\"k\" \"v\") x\r\nj ID (k v)\r\n"
+                                 "k ID NIL x\r\nl ID () x\r\n";
+        out = T(MP_IMAP, false, in, &act, &end, &m);
+        CHECK(expect(out,
+                     "* OK [CAPABILITY IMAP4rev1 LOGINDISABLED ID] mx.test "
+                     "tlsready ready\r\n"
+                     "a BAD Missing command\r\n"
+                     "b BAD Missing arguments\r\n"
+                     "c BAD Missing mechanism\r\n"
+                     "d BAD Missing mechanism\r\n"
+                     "e BAD STARTTLS is not available here\r\n"
+                     "+ Ready for literal data\r\n"
+                     "f BAD Invalid ID arguments\r\n"
+                     "g BAD Invalid ID arguments\r\n"
+                     "h BAD Invalid ID arguments\r\n"
+                     "i BAD Invalid ID arguments\r\n"
+                     "j BAD Invalid ID arguments\r\n"
+                     "k BAD Invalid ID arguments\r\n"
+                     "l BAD Invalid ID arguments\r\n"));
+        f = mailproto_facts(m);
+        CHECK(f->num_bad_syntax == 11 && !f->plaintext_login_attempted);
+        CHECK(f->starttls_requested && !f->starttls_accepted);
+        free(out);
+        mailproto_free(m);
+    }
+    /* The verb list keeps 32 entries and says it was cut. */
+    {
+        struct mp_opts o;
+        struct run r;
+        struct bbuf b;
+        char *js;
+
+        memset(&o, 0, sizeof(o));
+        m = mailproto_new(MP_SMTP, &o);
+        bbuf_init(&b, 4096);
+        for (int i = 0; i < 40; i++) {
+            bbuf_put_str(&b, i == 39 ? "AUTH\r\n" : "NOOP\r\n");
+        }
+        drive(m, b.data, b.len, b.len, 1 << 16, &r);
+        f = mailproto_facts(m);
+        CHECK(f->num_commands == 40 && f->num_verbs == MP_VERBS_MAX);
+        CHECK(f->verbs_truncated && f->num_bad_syntax == 1);
+        js = facts_json(f);
+        CHECK(strstr(js, "\"commands_truncated\":true") != NULL);
+        free(js);
+        bbuf_cleanup(&b);
+        bbuf_cleanup(&r.out);
+        mailproto_free(m);
+    }
+}
+
+static void
 test_small_out(void)
 {
     /* A reply buffer too small for everything: the loop still finishes. */
@@ -905,6 +970,7 @@ main(void)
     test_secrets();
     test_limits();
     test_hostile_bytes();
+    test_edges();
     test_small_out();
     test_misc();
     return tl_done("test_mailproto");
