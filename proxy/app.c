@@ -184,6 +184,7 @@ app_stop(struct app *app, const char *why)
             app->listeners[i].lev = NULL;
         }
     }
+    relay_stopping(app); /* relayed connections end now */
     if (app->conns == NULL) {
         event_base_loopexit(app->base, NULL);
     }
@@ -327,6 +328,8 @@ app_free(struct app *app)
     if (app->ev_sighup != NULL) {
         event_free(app->ev_sighup);
     }
+    relay_ctx_free(app->relay); /* before the base: it owns evdns */
+    app->relay = NULL;
     addrcount_free(app->per_addr);
     bbuf_cleanup(&app->recbuf);
     if (app->base != NULL) {

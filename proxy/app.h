@@ -26,6 +26,7 @@ struct addrcount;
 struct session;
 struct judge;
 struct crypto_tls_server;
+struct relay_ctx;
 
 /* Drain after our last bytes: long enough for a client to read an alert. */
 #define APP_DRAIN_MS 2000
@@ -77,6 +78,8 @@ struct app {
     struct event *ev_sighup;
     struct judge *judge;            /* verdicts, identification, stories */
     struct crypto_tls_server *tls_server; /* NULL: no handshake finish */
+    struct relay_ctx *relay;        /* relay/proxy state (DNS, buffers);
+                                       made lazily by relay.c */
     /* Hook for live views (dashboard): called with each record line. */
     void (*on_record)(void *arg, const struct attempt *a, const char *json,
                       size_t len);

@@ -167,8 +167,6 @@ put_relay(struct jw *w, const struct attempt *a)
     jw_kv_bool(w, "handshake_finished", r->handshake_finished);
     jw_kv_str(w, "closed_first",
               r->closed_first != NULL ? r->closed_first : "none");
-    jw_kv_uint(w, "bytes_to_server", a->bytes_in);
-    jw_kv_uint(w, "bytes_to_client", a->bytes_out);
     if (r->spliced) {
         jw_kv_bool(w, "spliced", true);
     }

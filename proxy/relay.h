@@ -7,6 +7,7 @@
 #ifndef TLSREADY_RELAY_H
 #define TLSREADY_RELAY_H
 
+#include <stdbool.h>
 #include <sys/socket.h>
 
 #include "app.h"
@@ -18,5 +19,18 @@
  */
 void relay_start(struct app_listener *l, int fd, const struct sockaddr *peer,
                  socklen_t peer_len);
+
+/*
+ * relay_stopping ends every relayed connection of `app` (tlsready is
+ * stopping): each is closed and recorded with closed_first "shutdown".
+ * Test-mode sessions are left alone.
+ */
+void relay_stopping(struct app *app);
+
+/*
+ * relay_ctx_free frees the relay state of an app (resolver, shared
+ * buffers) after every relay is gone; NULL-safe. Called by app_free.
+ */
+void relay_ctx_free(struct relay_ctx *ctx);
 
 #endif /* TLSREADY_RELAY_H */
