@@ -8,5 +8,6 @@
 
 int decode_main(int argc, char **argv);
 int policies_main(int argc, char **argv);
+int report_main(int argc, char **argv);
 
 #endif /* TLSREADY_CLI_H */
