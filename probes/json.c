@@ -223,10 +223,24 @@ jw_key(struct jw *w, const char *k)
     if (w->after_key) {
         w->error = true;
     }
+    size_t n = strlen(k);
+
     jw_sep(w);
     bbuf_put_u8(w->b, '"');
-    json_put_escaped(w->b, (const uint8_t *)k, strlen(k));
-    bbuf_put_str(w->b, "\":");
+    /*
+     * Keys are our own plain ASCII names, so the common case is copied
+     * as is; anything else still goes through the escaper.
+     */
+    bool plain = true;
+    for (size_t i = 0; i < n && plain; i++) {
+        plain = json_plain((uint8_t)k[i]);
+    }
+    if (plain) {
+        bbuf_put(w->b, k, n);
+    } else {
+        json_put_escaped(w->b, (const uint8_t *)k, n);
+    }
+    bbuf_put(w->b, "\":", 2);
     w->after_key = true;
 }
 

@@ -272,18 +272,26 @@ run(int argc, char **argv)
         goto out;
     }
     app->tls_server = tls;
+    if (sink_attach(sink, app->base) != 0) {
+        log_warn("records will be written one by one (out of memory)");
+    }
     if (app_listen(app) != 0) {
         goto out;
     }
     signal(SIGPIPE, SIG_IGN);
     banner(app, cfg, sink, !needs_handshake(cfg) || crypto_tls_can_legacy());
     rc = app_run(app) == 0 ? 0 : 1;
-    /* Freeing writes the records of attempts cut short by a second signal. */
+    /*
+     * Freeing writes the records of attempts cut short by a second signal;
+     * the sink stops batching first, while the event base still exists.
+     */
+    sink_detach(sink);
     app_free(app);
     app = NULL;
     log_info("stopped: %llu attempt(s) recorded in %s",
              (unsigned long long)sink_written(sink), sink_path(sink));
 out:
+    sink_detach(sink);
     app_free(app);
     crypto_tls_server_free(tls);
     console_free(con);

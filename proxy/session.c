@@ -180,8 +180,14 @@ static bool
 session_flush(struct session *s)
 {
     while (s->out_off < s->out.len) {
-        ssize_t n = write(s->fd, s->out.data + s->out_off,
-                          s->out.len - s->out_off);
+        /*
+         * Our last bytes (an alert) are followed by shutdown(SHUT_WR):
+         * MSG_MORE lets the kernel send them in one segment with the FIN.
+         */
+        ssize_t n = send(s->fd, s->out.data + s->out_off,
+                         s->out.len - s->out_off,
+                         MSG_NOSIGNAL |
+                             (s->close_after_write ? MSG_MORE : 0));
         if (n < 0) {
             if (errno == EINTR) {
                 continue;
@@ -587,8 +593,19 @@ session_plain_input(struct session *s, const uint8_t *p, size_t n)
         session_end(s, END_LIMIT);
         return;
     }
-    act = mailproto_feed(s->mp, &s->out, s->line.data, s->line.len,
-                         &consumed);
+    /*
+     * mailproto stops early when `out` is short of room for a reply, so
+     * feed until it ends the stage or consumes nothing more.
+     */
+    for (;;) {
+        size_t used = 0;
+        act = mailproto_feed(s->mp, &s->out, s->line.data + consumed,
+                             s->line.len - consumed, &used);
+        consumed += used;
+        if (act != MP_CONTINUE || used == 0) {
+            break;
+        }
+    }
     session_copy_facts(s);
     switch (act) {
     case MP_CONTINUE:
