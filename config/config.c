@@ -2448,3 +2448,16 @@ config_dump(const struct tr_config *c, FILE *f)
         dump_listener(&c->listeners[i], f);
     }
 }
+
+uint16_t
+config_listen_port(const struct listener_conf *l)
+{
+    if (l->listen_addr.ss_family == AF_INET) {
+        return ntohs(((const struct sockaddr_in *)&l->listen_addr)->sin_port);
+    }
+    if (l->listen_addr.ss_family == AF_INET6) {
+        return ntohs(
+            ((const struct sockaddr_in6 *)&l->listen_addr)->sin6_port);
+    }
+    return 0;
+}

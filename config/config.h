@@ -250,6 +250,9 @@ bool config_client_allowed(const struct listener_conf *l,
 bool config_host_allowed(const struct listener_conf *l, const uint8_t *host,
                          size_t len);
 
+/* config_listen_port returns the port of the listener's listen address. */
+uint16_t config_listen_port(const struct listener_conf *l);
+
 /* config_port_allowed is true when `port` is in allow_ports. */
 bool config_port_allowed(const struct listener_conf *l, uint16_t port);
 

@@ -116,6 +116,7 @@ app_refuse(struct app_listener *l, int fd, const struct sockaddr *peer,
     snprintf(a.protocol, sizeof(a.protocol), "%s",
              config_proto_str(l->c->protocol));
     session_describe_peer(&a, peer);
+    a.local_port = config_listen_port(l->c);
     a.end = END_REFUSED;
     a.capture_error = why;
     a.finish = "reset";

@@ -871,13 +871,7 @@ session_start(struct app_listener *l, int fd, const struct sockaddr *peer,
     s->a.starttls_offered = p->starttls;
     s->a.finish = config_finish_str(p->finish);
     session_describe_peer(&s->a, peer);
-    if (p->listen_addr.ss_family == AF_INET) {
-        s->a.local_port =
-            ntohs(((const struct sockaddr_in *)&p->listen_addr)->sin_port);
-    } else if (p->listen_addr.ss_family == AF_INET6) {
-        s->a.local_port =
-            ntohs(((const struct sockaddr_in6 *)&p->listen_addr)->sin6_port);
-    }
+    s->a.local_port = config_listen_port(p);
 
     /* Link first, so session_free() can always unlink it. */
     app_conn_add(app, &s->conn, session_free_conn, peer, peer_len);
