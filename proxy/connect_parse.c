@@ -237,17 +237,20 @@ hc_parse(struct hc_request *out, const uint8_t *buf, size_t len, size_t max)
     }
     strip_cr(&line);
     /* request-line = method SP request-target SP HTTP-version */
-    if (!bcur_get_until(&line, &method, ' ', bcur_left(&line)) ||
-        !bcur_get_until(&line, &target, ' ', bcur_left(&line))) {
+    if (!bcur_get_until(&line, &method, ' ', bcur_left(&line))) {
         return HC_BAD_REQUEST;
     }
-    version = line;
+    /* The method decides first, exactly as on the early path above. */
     if (!all_tchar(&method)) {
         return HC_BAD_REQUEST;
     }
     if (!bcur_eq(&method, "CONNECT")) {  /* methods are case-sensitive */
         return HC_NOT_CONNECT;
     }
+    if (!bcur_get_until(&line, &target, ' ', bcur_left(&line))) {
+        return HC_BAD_REQUEST;
+    }
+    version = line;
     if (!bcur_eq(&version, "HTTP/1.1") && !bcur_eq(&version, "HTTP/1.0")) {
         struct bcur v = version;
         v.len = v.len < 5 ? v.len : 5;
