@@ -802,6 +802,8 @@ dash_gencb(struct evhttp_request *req, void *arg)
         h_events(d, req);
     } else if (strcmp(path, "/metrics") == 0) {
         h_metrics(d, req);
+    } else if (strcmp(path, "/favicon.ico") == 0) {
+        reply(req, 204, "No Content", "image/x-icon", NULL, 0);
     } else {
         reply_error(req, 404, "Not Found");
     }
