@@ -228,7 +228,18 @@ dash_conn_close_cb(struct evhttp_connection *evcon, void *arg)
     }
     for (size_t i = 0; i < d->num_sse;) {
         if (d->sse[i].evcon == evcon) {
-            sse_remove_at(d, i); /* libevent frees the request */
+            struct evhttp_request *req = d->sse[i].req;
+            sse_remove_at(d, i);
+            /*
+             * When the client went away mid-stream, libevent 2.1 detaches
+             * the unfinished request from the connection and leaves it to
+             * us (evhttp_connection_incoming_fail); ending the reply then
+             * frees it. A request still attached is freed with the
+             * connection.
+             */
+            if (evhttp_request_get_connection(req) == NULL) {
+                evhttp_send_reply_end(req);
+            }
         } else {
             i++;
         }
