@@ -138,7 +138,8 @@ ring_push(struct dashboard *d, const struct attempt *a, const char *json,
     memcpy(copy, json, len);
     copy[len] = '\0';
     while (d->count > 0 &&
-           (d->count == DASH_RING_RECORDS || d->bytes + len > DASH_RING_BYTES)) {
+           (d->count == DASH_RING_RECORDS ||
+            d->bytes + len > DASH_RING_BYTES)) {
         ring_drop_oldest(d);
     }
     e = ring_at(d, d->count);
@@ -282,7 +283,8 @@ conn_admit(struct dashboard *d, struct evhttp_request *req)
 static bool
 sse_send(struct dashboard *d, size_t i, const char *data, size_t len)
 {
-    struct bufferevent *bev = evhttp_connection_get_bufferevent(d->sse[i].evcon);
+    struct bufferevent *bev =
+        evhttp_connection_get_bufferevent(d->sse[i].evcon);
     struct evbuffer *out;
 
     if (bev != NULL &&

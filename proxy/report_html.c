@@ -227,7 +227,7 @@ svg_families(struct bbuf *b, const struct report *r, const char *title)
     size_t counts[CHART_MAX_BUCKETS][CHART_TOP_FAMILIES + 1];
     size_t maxcol = 1;
     const unsigned plot_h = 160, left = 40, top = 10, plot_w = 560;
-    unsigned colw;
+    unsigned colw, svg_w, svg_h;
 
     memset(counts, 0, sizeof(counts));
     if (r->num_recs == 0) {
@@ -294,11 +294,12 @@ svg_families(struct bbuf *b, const struct report *r, const char *title)
     if (colw > 60) {
         colw = 60;
     }
+    svg_w = left + plot_w + 20;
+    svg_h = top + plot_h + 40 + 20 * (unsigned)(ntop + 1);
     bbuf_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%u\" "
                    "height=\"%u\" viewBox=\"0 0 %u %u\" role=\"img\">"
                    "<title>",
-                left + plot_w + 20, top + plot_h + 40 + 20 * (unsigned)(ntop + 1),
-                left + plot_w + 20, top + plot_h + 40 + 20 * (unsigned)(ntop + 1));
+                svg_w, svg_h, svg_w, svg_h);
     html_put(b, title, strlen(title));
     bbuf_put_str(b, "</title>\n");
     bbuf_printf(b, "<text x=\"%u\" y=\"%u\" text-anchor=\"end\">%zu</text>"
