@@ -17,6 +17,7 @@
 #include "console.h"
 #include "crypto.h"
 #include "crypto_tls.h"
+#include "dashboard.h"
 #include "judge.h"
 #include "log.h"
 #include "sink.h"
@@ -29,6 +30,8 @@ usage(FILE *f)
         "       tlsready decode [--hex HEX | --file FILE | --pcap FILE] "
         "[--text] [--policy NAME]\n"
         "       tlsready policies [-c FILE] [--json]\n"
+        "       tlsready report [--format text|json|csv|html] [--policy NAME]"
+        " FILE...\n"
         "       tlsready --version | --help\n"
         "\n"
         "options:\n"
@@ -67,7 +70,7 @@ proto_label(const struct listener_conf *l)
 
 static void
 banner(const struct app *app, const struct tr_config *cfg,
-       const struct sink *sink, bool legacy_ok)
+       const struct sink *sink, const struct dashboard *dash, bool legacy_ok)
 {
     bool exposed = false;
 
@@ -95,6 +98,17 @@ banner(const struct app *app, const struct tr_config *cfg,
         }
     }
     fprintf(stderr, "  records: %s\n", sink_path(sink));
+    if (dash != NULL) {
+        char host[sizeof(cfg->global.dashboard_text)];
+        memcpy(host, cfg->global.dashboard_text, sizeof(host));
+        host[sizeof(host) - 1] = '\0';
+        char *colon = strrchr(host, ':');
+        if (colon != NULL) {
+            *colon = '\0';
+        }
+        fprintf(stderr, "  dashboard: http://%s:%u/  (metrics: /metrics)\n",
+                host, (unsigned)dashboard_port(dash));
+    }
     if (exposed) {
         fprintf(stderr,
                 "  NOTE: listening on a non-loopback address: anyone who can "
@@ -110,7 +124,6 @@ banner(const struct app *app, const struct tr_config *cfg,
                 "clients get the TLS alert instead.\n",
                 crypto_version());
     }
-    (void)cfg;
 }
 
 static bool
@@ -155,6 +168,7 @@ run(int argc, char **argv)
     struct judge *judge = NULL;
     struct crypto_tls_server *tls = NULL;
     struct app *app = NULL;
+    struct dashboard *dash = NULL;
     const char *lang;
     int rc = 1;
 
@@ -278,20 +292,33 @@ run(int argc, char **argv)
     if (app_listen(app) != 0) {
         goto out;
     }
+    if (cfg->global.dashboard_enabled) {
+        char msg[256];
+        dash = dashboard_start(app, cfg, msg, sizeof(msg));
+        if (dash == NULL) {
+            /* The listeners matter more than the view: go on without. */
+            log_warn("dashboard on %s: %s (running without it)",
+                     cfg->global.dashboard_text, msg);
+        }
+    }
     signal(SIGPIPE, SIG_IGN);
-    banner(app, cfg, sink, !needs_handshake(cfg) || crypto_tls_can_legacy());
+    banner(app, cfg, sink, dash,
+           !needs_handshake(cfg) || crypto_tls_can_legacy());
     rc = app_run(app) == 0 ? 0 : 1;
     /*
      * Freeing writes the records of attempts cut short by a second signal;
      * the sink stops batching first, while the event base still exists.
      */
     sink_detach(sink);
+    dashboard_free(dash);
+    dash = NULL;
     app_free(app);
     app = NULL;
     log_info("stopped: %llu attempt(s) recorded in %s",
              (unsigned long long)sink_written(sink), sink_path(sink));
 out:
     sink_detach(sink);
+    dashboard_free(dash);
     app_free(app);
     crypto_tls_server_free(tls);
     console_free(con);
@@ -309,6 +336,9 @@ main(int argc, char **argv)
     }
     if (argc > 1 && strcmp(argv[1], "policies") == 0) {
         return policies_main(argc - 1, argv + 1);
+    }
+    if (argc > 1 && strcmp(argv[1], "report") == 0) {
+        return report_main(argc - 1, argv + 1);
     }
     return run(argc, argv);
 }
