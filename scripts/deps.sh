@@ -1,5 +1,5 @@
 #!/bin/sh
-# deps.sh build|test|bench|browser - make sure the Debian/Ubuntu packages a
+# deps.sh build|test|bench - make sure the Debian/Ubuntu packages a
 # step needs are installed. As root it installs what is missing with
 # apt-get (running `apt-get update` first); otherwise it prints the exact
 # command to run and fails. It checks with dpkg-query first, so a machine
@@ -8,17 +8,26 @@ set -eu
 
 build_pkgs="gcc make cmake pkg-config libevent-dev libmbedtls-dev libinih-dev
 libjansson-dev zlib1g-dev"
+# Real peers for the end-to-end tests: clients (openssl, gnutls-cli, curl,
+# swaks, NSS tstclnt, Java, Python), servers behind the relay (openssl
+# s_server, Dovecot IMAP/POP3), the independent decoder (tshark), clang for
+# libFuzzer and the sanitizers, and Chromium for the dashboard browser test.
 test_pkgs="python3 openssl gnutls-bin curl swaks libnss3-tools
-default-jre-headless tshark clang libclang-rt-dev iproute2 procps"
-bench_pkgs="nginx-core libnginx-mod-stream haproxy"
-browser_pkgs="chromium nodejs npm"
+default-jre-headless tshark clang libclang-rt-dev iproute2 procps
+dovecot-imapd dovecot-pop3d chromium"
+bench_pkgs="nginx libnginx-mod-stream haproxy"
+
+# Node.js (for playwright-core) comes with some images outside dpkg; only
+# ask for Debian's when there is no node at all.
+node_pkgs=""
+command -v node >/dev/null 2>&1 || node_pkgs="nodejs"
+command -v npm >/dev/null 2>&1 || node_pkgs="$node_pkgs npm"
 
 case "${1:-build}" in
 build) want="$build_pkgs" ;;
-test) want="$build_pkgs $test_pkgs" ;;
-bench) want="$build_pkgs $test_pkgs $bench_pkgs" ;;
-browser) want="$browser_pkgs" ;;
-*) echo "usage: $0 build|test|bench|browser" >&2; exit 2 ;;
+test) want="$build_pkgs $test_pkgs $node_pkgs" ;;
+bench) want="$build_pkgs $test_pkgs $node_pkgs $bench_pkgs" ;;
+*) echo "usage: $0 build|test|bench" >&2; exit 2 ;;
 esac
 
 missing=""
