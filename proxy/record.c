@@ -173,12 +173,11 @@ put_relay(struct jw *w, const struct attempt *a)
     jw_obj_end(w);
 }
 
-static void
-put_verdict(struct jw *w, const struct attempt *a, const char *lang)
+void
+record_put_verdict(struct jw *w, const struct attempt *a, const char *lang)
 {
     const struct attempt_verdict *v = &a->verdict;
 
-    jw_key(w, "verdict");
     jw_obj_begin(w);
     jw_kv_str(w, "result", verdict_kind_str(v->kind));
     jw_kv_str(w, "policy", v->policy != NULL ? v->policy : "none");
@@ -317,7 +316,8 @@ put_record(struct jw *w, const struct attempt *a, const char *lang,
         }
         jw_obj_end(w);
     }
-    put_verdict(w, a, lang);
+    jw_key(w, "verdict");
+    record_put_verdict(w, a, lang);
     if (reduced) {
         jw_kv_bool(w, "truncated", true);
     }

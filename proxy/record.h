@@ -10,6 +10,7 @@
 
 #include "attempt.h"
 #include "bytes.h"
+#include "json.h"
 
 /* The record schema version; bump on any incompatible change. */
 #define RECORD_SCHEMA 1
@@ -25,6 +26,16 @@
  */
 bool record_render(struct bbuf *out, const struct attempt *a,
                    const char *lang);
+
+/*
+ * record_put_verdict writes the value of a record's "verdict" member (the
+ * caller writes the key, or uses it as an array/object element): result,
+ * policy, summary and its text, reasons with texts, the client guess and
+ * the advice with titles and texts in `lang`. `tlsready decode --policy`
+ * uses it so that its verdicts are the records' verdicts.
+ */
+void record_put_verdict(struct jw *w, const struct attempt *a,
+                        const char *lang);
 
 /* record_time_iso writes "2026-11-27T21:40:18.123Z" into buf[32]. */
 void record_time_iso(char buf[64], const struct timespec *ts);
