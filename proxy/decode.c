@@ -3,6 +3,7 @@
  * server's answer) says, as the same JSON the records embed, or as text.
  *
  *   tlsready decode [--hex HEX | --file RAW | --pcap CAPTURE] [--text]
+ *                   [--policy NAME]... [-c CONFIG] [--lang en|ja]
  *
  * Without --hex/--file/--pcap the bytes come from stdin. The input may be
  * TLS records (one hello over any number of records, or a server's
@@ -10,9 +11,20 @@
  * length), or an SSLv2-compatible hello; the first bytes decide. --pcap
  * prints one JSON line per ClientHello found in a pcap/pcapng file.
  *
+ * With --policy every ClientHello is also judged the way a record is
+ * (proxy/judge.c: verdict, reasons, client guess, advice) under that
+ * policy, and the object gains the record's "verdict" member; several
+ * --policy options give "verdicts": {NAME: verdict, ...} in the order
+ * given, so one capture answers "would this pass against X?" for several
+ * X. -c loads user policies and fingerprint files from a config; --lang
+ * picks the language of the texts (default: the config's, else the
+ * locale). The hello is judged alone: no plaintext stage, no alerts, no
+ * story. Without --policy the output is exactly what it was before.
+ *
  * Output is one JSON object per line, always valid. Exit status: 0 parsed
  * cleanly, 1 malformed / truncated / not TLS / nothing found (the object
- * still says what was seen), 2 usage or input error.
+ * still says what was seen), 2 usage or input error (also an unknown
+ * policy). A verdict never changes the exit status.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,11 +35,16 @@
 #include "cli.h"
 #include "clienthello.h"
 #include "fingerprint.h"
+#include "config.h"
 #include "hello_json.h"
 #include "json.h"
+#include "judge.h"
 #include "pcap.h"
+#include "record.h"
 #include "serverhello.h"
 #include "tlsrec.h"
+#include "verdict.h"
+#include "advice.h"
 
 /* Largest raw hello input (hex, file, stdin); a hello is at most 64 KiB
  * plus record headers, so 1 MiB leaves room for a server flight too. */
@@ -40,6 +57,10 @@
 #define DECODE_MAX_LINE (4 * 1024 * 1024)
 /* Server walk cap. */
 #define DECODE_MAX_SCAN (1024 * 1024)
+/* --policy options; more than there are policies is never needed. */
+#define DECODE_MAX_POLICIES (POLICY_MAX_USER + 8)
+/* One reason explained with the attempt's facts (text mode). */
+#define DECODE_MAX_EXPLAIN 1024
 
 enum decode_src { DECODE_STDIN, DECODE_HEX, DECODE_FILE, DECODE_PCAP };
 
@@ -47,6 +68,10 @@ struct decode_opts {
     enum decode_src src;
     const char *arg;
     bool text;
+    const char *config;     /* -c: user policies, fingerprint files */
+    const char *lang;       /* --lang, or NULL */
+    size_t num_policies;
+    const char *policies[DECODE_MAX_POLICIES];
 };
 
 struct decode_out {
@@ -54,6 +79,13 @@ struct decode_out {
     struct jw w;
     struct fingerprint fp;
     uint8_t *hs;            /* reassembly buffer, DECODE_MAX_HELLO */
+    /* --policy: the judge, the policies (distinct, in order), texts. */
+    struct judge *judge;
+    size_t num_pols;
+    const struct policy *pols[DECODE_MAX_POLICIES];
+    const char *lang;
+    struct attempt *att;    /* the hello as an attempt, reused */
+    const char *proto;      /* "imap", ... from a capture's port, or "" */
 };
 
 static void
@@ -61,7 +93,18 @@ decode_usage(FILE *f)
 {
     fprintf(f, "usage: tlsready decode [--hex HEX | --file FILE | "
                "--pcap FILE] [--text]\n"
-               "  reads stdin when no --hex/--file/--pcap is given\n");
+               "                       [--policy NAME]... [-c CONFIG] "
+               "[--lang en|ja]\n"
+               "  reads stdin when no --hex/--file/--pcap is given\n"
+               "  --policy NAME   also judge each ClientHello under policy "
+               "NAME, as a record\n"
+               "                  would be (\"verdict\"); give it several "
+               "times for\n"
+               "                  \"verdicts\": {NAME: ...} "
+               "(`tlsready policies` lists them)\n"
+               "  -c, --config CONFIG  user policies and fingerprint files "
+               "for --policy\n"
+               "  --lang en|ja    language of the verdict and advice texts\n");
 }
 
 /* ---- input ----------------------------------------------------------- */
@@ -182,6 +225,165 @@ decode_emit_text(struct decode_out *o)
     jw_init(&o->w, &o->line);
 }
 
+/* ---- judging (--policy) ------------------------------------------------ */
+
+/*
+ * decode_judge judges the hello as an attempt that captured it and ended
+ * there: no plaintext stage, no alerts, no story (the decoder's judge has
+ * story_window 0). The views in `ch` point into the caller's buffers,
+ * which outlive the call.
+ */
+static void
+decode_judge(struct decode_out *o, size_t i, const struct clienthello *ch,
+             const uint8_t *raw, size_t raw_len)
+{
+    struct attempt *a = o->att;
+
+    memset(a, 0, sizeof(*a));
+    snprintf(a->listener, sizeof(a->listener), "decode");
+    snprintf(a->mode, sizeof(a->mode), "decode");
+    snprintf(a->protocol, sizeof(a->protocol), "%s", o->proto);
+    a->implicit_tls = true;
+    a->have_hello = true;
+    a->raw = raw;
+    a->raw_len = raw_len;
+    a->ch = *ch;
+    a->end = END_HELLO_CAPTURED;
+    judge_attempt(o->judge, a, o->pols[i]);
+}
+
+/* decode_put_verdicts adds "verdict" or "verdicts" to the open object. */
+static void
+decode_put_verdicts(struct decode_out *o, const struct clienthello *ch,
+                    const uint8_t *raw, size_t raw_len)
+{
+    size_t i;
+
+    if (o->num_pols == 0) {
+        return;
+    }
+    if (o->num_pols == 1) {
+        decode_judge(o, 0, ch, raw, raw_len);
+        jw_key(&o->w, "verdict");
+        record_put_verdict(&o->w, o->att, o->lang);
+        return;
+    }
+    jw_key(&o->w, "verdicts");
+    jw_obj_begin(&o->w);
+    for (i = 0; i < o->num_pols; i++) {
+        decode_judge(o, i, ch, raw, raw_len);
+        jw_key(&o->w, o->pols[i]->name);
+        record_put_verdict(&o->w, o->att, o->lang);
+    }
+    jw_obj_end(&o->w);
+}
+
+/* decode_text_block writes `s` with every line indented by `indent`. */
+static void
+decode_text_block(struct bbuf *b, const char *indent, const char *s)
+{
+    const char *nl;
+
+    while (s != NULL && *s != '\0') {
+        nl = strchr(s, '\n');
+        if (nl == NULL) {
+            bbuf_printf(b, "%s%s\n", indent, s);
+            return;
+        }
+        bbuf_printf(b, "%s%.*s\n", indent, (int)(nl - s), s);
+        s = nl + 1;
+    }
+}
+
+static const char *
+decode_label(const struct decode_out *o, const char *en, const char *ja)
+{
+    return strcmp(o->lang, "ja") == 0 ? ja : en;
+}
+
+/* decode_text_client is the client guess line (the same for any policy). */
+static void
+decode_text_client(struct decode_out *o)
+{
+    const struct attempt_verdict *v = &o->att->verdict;
+
+    bbuf_printf(&o->line, "%s: ", decode_label(o, "client",
+                                                "クライアント"));
+    if (v->client_family == NULL) {
+        bbuf_printf(&o->line, "unknown\n");
+        return;
+    }
+    bbuf_printf(&o->line, "%s", v->client_family);
+    if (v->client_detail != NULL && v->client_detail[0] != '\0') {
+        bbuf_printf(&o->line, " - %s", v->client_detail);
+    }
+    if (v->client_os != NULL && v->client_os[0] != '\0') {
+        bbuf_printf(&o->line, " (%s)", v->client_os);
+    }
+    bbuf_printf(&o->line, " [%s, %s]\n",
+                v->client_source != NULL ? v->client_source : "-",
+                v->client_confidence != NULL ? v->client_confidence : "-");
+}
+
+/*
+ * decode_text_verdicts prints, per policy: the result and its summary
+ * code, each reason with the attempt's facts filled in, and the advice
+ * titles and texts; the client guess once.
+ */
+static void
+decode_text_verdicts(struct decode_out *o, const struct clienthello *ch,
+                     const uint8_t *raw, size_t raw_len)
+{
+    char buf[DECODE_MAX_EXPLAIN];
+    size_t i, k;
+
+    for (i = 0; i < o->num_pols; i++) {
+        const struct attempt_verdict *v = &o->att->verdict;
+        char kind[16];
+
+        decode_judge(o, i, ch, raw, raw_len);
+        if (i == 0) {
+            decode_text_client(o);
+        }
+        snprintf(kind, sizeof(kind), "%s", verdict_kind_str(v->kind));
+        for (k = 0; kind[k] != '\0'; k++) {
+            if (kind[k] >= 'a' && kind[k] <= 'z') {
+                kind[k] = (char)(kind[k] - 'a' + 'A');
+            }
+        }
+        bbuf_printf(&o->line, "%s [%s]: %s", decode_label(o, "verdict",
+                                                           "判定"),
+                    o->pols[i]->name, kind);
+        if (v->summary_code != NULL) {
+            bbuf_printf(&o->line, " (%s)", v->summary_code);
+        }
+        bbuf_put_str(&o->line, "\n");
+        for (k = 0; k < v->num_reasons && k < ATTEMPT_MAX_REASONS; k++) {
+            const char *t = buf;
+
+            if (verdict_explain(o->att, o->pols[i], v->reasons[k], o->lang,
+                                buf, sizeof(buf)) == 0) {
+                t = verdict_reason_text(v->reasons[k], o->lang);
+            }
+            bbuf_printf(&o->line, "  - %s: %s\n", v->reasons[k],
+                        t != NULL ? t : "");
+        }
+        for (k = 0; k < v->num_advice && k < ATTEMPT_MAX_ADVICE; k++) {
+            const struct advice *ad = advice_get(v->advice[k]);
+
+            bbuf_printf(&o->line, "  %s %s", decode_label(o, "advice",
+                                                           "対処"),
+                        v->advice[k]);
+            if (ad == NULL) {
+                bbuf_put_str(&o->line, "\n");
+                continue;
+            }
+            bbuf_printf(&o->line, ": %s\n", advice_title(ad, o->lang));
+            decode_text_block(&o->line, "      ", advice_text(ad, o->lang));
+        }
+    }
+}
+
 /* ---- the kinds of input ------------------------------------------------ */
 
 /*
@@ -197,12 +399,14 @@ decode_client(struct decode_out *o, const struct decode_opts *opt,
 
     if (opt->text) {
         hello_text_put_client(&o->line, ch, fp_ok ? &o->fp : NULL);
+        decode_text_verdicts(o, ch, raw, raw_len);
         decode_emit_text(o);
     } else {
         jw_kv_str(&o->w, "message", "client_hello");
         jw_kv_str(&o->w, "framing", framing);
         hello_json_put_client_fp(&o->w, ch, fp_ok ? &o->fp : NULL, raw,
                                  raw_len);
+        decode_put_verdicts(o, ch, raw, raw_len);
         jw_obj_end(&o->w);
         decode_emit(o);
     }
@@ -431,6 +635,32 @@ decode_flow_members(struct decode_out *o, const struct pcap_flow *f,
 }
 
 /*
+ * decode_port_proto names the mail or web protocol of a well-known server
+ * port, so advice that depends on it (HTTPS vs mail) can apply to a
+ * capture; "" when the port says nothing.
+ */
+static const char *
+decode_port_proto(uint16_t port)
+{
+    switch (port) {
+    case 143:
+    case 993:
+        return "imap";
+    case 110:
+    case 995:
+        return "pop3";
+    case 25:
+    case 465:
+    case 587:
+        return "smtp";
+    case 443:
+        return "https";
+    default:
+        return "";
+    }
+}
+
+/*
  * decode_flow finds the ClientHellos in one direction's bytes. Until the
  * first hello it tries every offset that could start a TLS record or an
  * SSLv2 hello (plaintext STARTTLS dialogue first); after it, it only
@@ -505,8 +735,12 @@ decode_flow(struct decode_out *o, const struct decode_opts *opt,
             decode_flow_members(o, f, pos);
         }
         {
-            int rc = decode_client(o, opt, rh.sslv2 ? "sslv2" : "tls_records",
-                                   &ch, bcur_data(&rest), rh.consumed);
+            int rc;
+
+            o->proto = decode_port_proto(f->key.dport);
+            rc = decode_client(o, opt, rh.sslv2 ? "sslv2" : "tls_records",
+                               &ch, bcur_data(&rest), rh.consumed);
+            o->proto = "";
 
             if (rc > *worst) {
                 *worst = rc;
@@ -585,6 +819,34 @@ decode_parse_args(struct decode_opts *opt, int argc, char **argv)
             decode_usage(stdout);
             return 0;
         }
+        if (strcmp(a, "--policy") == 0 || strcmp(a, "-c") == 0 ||
+            strcmp(a, "--config") == 0 || strcmp(a, "--lang") == 0) {
+            const char *v = i + 1 < argc ? argv[++i] : NULL;
+
+            if (v == NULL) {
+                fprintf(stderr, "tlsready decode: %s needs a value\n", a);
+                decode_usage(stderr);
+                return 2;
+            }
+            if (strcmp(a, "--policy") == 0) {
+                if (opt->num_policies >= DECODE_MAX_POLICIES) {
+                    fprintf(stderr, "tlsready decode: at most %d --policy "
+                                    "options\n", DECODE_MAX_POLICIES);
+                    return 2;
+                }
+                opt->policies[opt->num_policies++] = v;
+            } else if (strcmp(a, "--lang") == 0) {
+                if (strcmp(v, "en") != 0 && strcmp(v, "ja") != 0) {
+                    fprintf(stderr, "tlsready decode: --lang wants en or "
+                                    "ja\n");
+                    return 2;
+                }
+                opt->lang = v;
+            } else {
+                opt->config = v;
+            }
+            continue;
+        }
         if (strcmp(a, "--hex") == 0) {
             src = DECODE_HEX;
         } else if (strcmp(a, "--file") == 0) {
@@ -606,7 +868,95 @@ decode_parse_args(struct decode_opts *opt, int argc, char **argv)
         opt->src = src;
         opt->arg = argv[++i];
     }
+    if (opt->num_policies == 0 && (opt->config != NULL || opt->lang != NULL)) {
+        fprintf(stderr, "tlsready decode: -c and --lang only apply with "
+                        "--policy\n");
+        decode_usage(stderr);
+        return 2;
+    }
     return -1;
+}
+
+/* decode_list_policies names every policy `cfg` offers, for an error. */
+static void
+decode_list_policies(const struct tr_config *cfg, FILE *f)
+{
+    const struct policy *b;
+    size_t n = 0;
+    size_t i;
+    const char *sep = "";
+
+    for (i = 0; i < cfg->num_policies && i < POLICY_MAX_USER; i++) {
+        fprintf(f, "%s%s", sep, cfg->policies[i].name);
+        sep = ", ";
+    }
+    b = policy_builtins(&n);
+    for (i = 0; i < n; i++) {
+        if (config_policy(cfg, b[i].name) == &b[i]) {
+            fprintf(f, "%s%s", sep, b[i].name);
+            sep = ", ";
+        }
+    }
+    fputc('\n', f);
+}
+
+/*
+ * decode_setup_judge loads the config (-c, else the built-in one), looks
+ * up every --policy (a name given twice is judged once) and makes the
+ * judge. Returns 0, or 2 after printing why. The config is kept in *cfgp
+ * (the policies point into it) for the caller to free.
+ */
+static int
+decode_setup_judge(struct decode_out *o, const struct decode_opts *opt,
+                   struct tr_config **cfgp)
+{
+    struct config_error err;
+    struct tr_config *cfg;
+    size_t i, k;
+
+    memset(&err, 0, sizeof(err));
+    cfg = opt->config != NULL ? config_load(opt->config, &err)
+                              : config_default();
+    *cfgp = cfg;
+    if (cfg == NULL) {
+        if (opt->config != NULL) {
+            config_error_print(&err, stderr);
+        } else {
+            fprintf(stderr, "tlsready decode: out of memory\n");
+        }
+        return 2;
+    }
+    for (i = 0; i < opt->num_policies; i++) {
+        const struct policy *p = config_policy(cfg, opt->policies[i]);
+        bool dup = false;
+
+        if (p == NULL) {
+            fprintf(stderr, "tlsready decode: no policy called '%s'; "
+                            "available: ", opt->policies[i]);
+            decode_list_policies(cfg, stderr);
+            return 2;
+        }
+        for (k = 0; k < o->num_pols; k++) {
+            dup = dup || o->pols[k] == p;
+        }
+        if (!dup) {
+            o->pols[o->num_pols++] = p;
+        }
+    }
+    /* One hello at a time: no linking of attempts into stories. */
+    cfg->global.story_window = 0;
+    o->judge = judge_new(cfg, &err);
+    if (o->judge == NULL) {
+        config_error_print(&err, stderr);
+        return 2;
+    }
+    o->att = calloc(1, sizeof(*o->att));
+    if (o->att == NULL) {
+        fprintf(stderr, "tlsready decode: out of memory\n");
+        return 2;
+    }
+    o->lang = judge_lang(opt->lang, cfg->global.lang);
+    return 0;
 }
 
 int
@@ -615,54 +965,58 @@ decode_main(int argc, char **argv)
     struct decode_opts opt;
     struct decode_out o;
     struct bbuf in;
+    struct tr_config *cfg = NULL;
     int rc = decode_parse_args(&opt, argc, argv);
 
     if (rc >= 0) {
         return rc;
     }
+    memset(&o, 0, sizeof(o));
+    o.proto = "";
+    o.lang = "en";
+    if (opt.num_policies > 0 && decode_setup_judge(&o, &opt, &cfg) != 0) {
+        free(o.att);
+        judge_free(o.judge);
+        config_free(cfg);
+        return 2;
+    }
     bbuf_init(&in, opt.src == DECODE_PCAP ? DECODE_MAX_PCAP
                                           : DECODE_MAX_INPUT);
+    bbuf_init(&o.line, DECODE_MAX_LINE);
+    jw_init(&o.w, &o.line);
+    fp_init(&o.fp, FP_DEFAULT_MAX_TEXT);
+    rc = 2;
     switch (opt.src) {
     case DECODE_HEX:
         if (!decode_unhex(&in, opt.arg, strlen(opt.arg))) {
             fprintf(stderr, "tlsready decode: --hex wants hex digits "
                             "(spaces and ':' allowed), at most %d bytes\n",
                     DECODE_MAX_INPUT);
-            bbuf_cleanup(&in);
-            return 2;
+            goto out;
         }
         break;
     case DECODE_FILE:
     case DECODE_PCAP:
         if (!decode_read_file(&in, opt.arg)) {
-            bbuf_cleanup(&in);
-            return 2;
+            goto out;
         }
         break;
     case DECODE_STDIN:
         if (!decode_read_stream(&in, stdin)) {
             fprintf(stderr, "tlsready decode: stdin: read error or more "
                             "than %d bytes\n", DECODE_MAX_INPUT);
-            bbuf_cleanup(&in);
-            return 2;
+            goto out;
         }
         break;
     }
     if (in.len == 0) {
         fprintf(stderr, "tlsready decode: empty input\n");
-        bbuf_cleanup(&in);
-        return 2;
+        goto out;
     }
-
-    memset(&o, 0, sizeof(o));
     o.hs = malloc(DECODE_MAX_HELLO);
     if (o.hs == NULL) {
-        bbuf_cleanup(&in);
-        return 2;
+        goto out;
     }
-    bbuf_init(&o.line, DECODE_MAX_LINE);
-    jw_init(&o.w, &o.line);
-    fp_init(&o.fp, FP_DEFAULT_MAX_TEXT);
 
     if (opt.src == DECODE_PCAP) {
         rc = decode_pcap(&o, &opt, in.data, in.len);
@@ -671,9 +1025,13 @@ decode_main(int argc, char **argv)
     }
     fflush(stdout);
 
+out:
     fp_cleanup(&o.fp);
     bbuf_cleanup(&o.line);
     free(o.hs);
+    free(o.att);
+    judge_free(o.judge);
+    config_free(cfg);
     bbuf_cleanup(&in);
     return rc;
 }
