@@ -13,9 +13,47 @@
 
 /* ---- small JSON helpers -------------------------------------------- */
 
+/*
+ * hj_id_name writes {"id":"0x....","name":"..."} (+ "grease":true). Names
+ * come from our own tables (names.c) and are plain ASCII, so the common
+ * case is assembled on the stack and appended in one piece: a hello has
+ * dozens of these and they were the largest cost of rendering a record.
+ */
 static void
 hj_id_name(struct jw *w, uint16_t id, const char *name, bool grease)
 {
+    static const char hexd[] = "0123456789abcdef";
+    char buf[192];
+    size_t n = strlen(name);
+    size_t o = 0;
+    bool plain = n <= 120;
+
+    for (size_t i = 0; i < n && plain; i++) {
+        unsigned char c = (unsigned char)name[i];
+        plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' &&
+                c != '<' && c != '>' && c != '&' && c != '\'';
+    }
+    if (plain) {
+        memcpy(buf + o, "{\"id\":\"0x", 9);
+        o += 9;
+        buf[o++] = hexd[id >> 12];
+        buf[o++] = hexd[(id >> 8) & 0xf];
+        buf[o++] = hexd[(id >> 4) & 0xf];
+        buf[o++] = hexd[id & 0xf];
+        memcpy(buf + o, "\",\"name\":\"", 10);
+        o += 10;
+        memcpy(buf + o, name, n);
+        o += n;
+        if (grease) {
+            memcpy(buf + o, "\",\"grease\":true}", 16);
+            o += 16;
+        } else {
+            memcpy(buf + o, "\"}", 2);
+            o += 2;
+        }
+        jw_raw(w, buf, o);
+        return;
+    }
     jw_obj_begin(w);
     jw_kv_hex16(w, "id", id);
     jw_kv_str(w, "name", name);

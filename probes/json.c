@@ -224,23 +224,20 @@ jw_key(struct jw *w, const char *k)
         w->error = true;
     }
     size_t n = strlen(k);
+    uint8_t *o;
 
-    jw_sep(w);
-    bbuf_put_u8(w->b, '"');
     /*
-     * Keys are our own plain ASCII names, so the common case is copied
-     * as is; anything else still goes through the escaper.
+     * Keys are our own plain ASCII names (json.h says so), written as
+     * they are; peer bytes are only ever values.
      */
-    bool plain = true;
-    for (size_t i = 0; i < n && plain; i++) {
-        plain = json_plain((uint8_t)k[i]);
+    jw_sep(w);
+    o = bbuf_grow(w->b, n + 3);
+    if (o != NULL) {
+        o[0] = '"';
+        memcpy(o + 1, k, n);
+        o[n + 1] = '"';
+        o[n + 2] = ':';
     }
-    if (plain) {
-        bbuf_put(w->b, k, n);
-    } else {
-        json_put_escaped(w->b, (const uint8_t *)k, n);
-    }
-    bbuf_put(w->b, "\":", 2);
     w->after_key = true;
 }
 

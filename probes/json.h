@@ -37,7 +37,11 @@ void jw_obj_end(struct jw *w);
 void jw_arr_begin(struct jw *w);
 void jw_arr_end(struct jw *w);
 
-/* jw_key writes an object key; `k` is one of our own ASCII names. */
+/*
+ * jw_key writes an object key. `k` must be one of our own plain ASCII
+ * names (no quote, backslash or control character): keys are never
+ * escaped. Peer-supplied bytes are only ever values.
+ */
 void jw_key(struct jw *w, const char *k);
 
 /* Values. jw_str takes NUL-terminated text; jw_strn takes bytes. */
