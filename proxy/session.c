@@ -318,16 +318,23 @@ session_end(struct session *s, enum attempt_end end)
     if (s->a.end == END_NONE) {
         s->a.end = end;
     }
-    session_record(s);
     if (s->phase == PH_DRAIN || s->phase == PH_DONE) {
+        session_record(s);
         return;
     }
     if (s->read_eof && s->out_off >= s->out.len) {
-        session_kill(s);
+        session_kill(s); /* records */
         return;
     }
+    /*
+     * The client gets its answer (the alert) before we spend time on the
+     * record, so judging and rendering overlap with its own work.
+     */
     s->close_after_write = true;
     session_send(s);
+    if (!s->dead) {
+        session_record(s);
+    }
 }
 
 /* ---- the handshake finish ---- */
