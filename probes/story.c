@@ -406,37 +406,43 @@ story_get(const struct story_tracker *t, uint64_t id)
 static const struct {
     const char *code, *en, *ja;
 } story_texts[] = {
+    /*
+     * The minimum is the listener's policy's (TLS 1.2 for tls12 and
+     * office365, TLS 1.3 for tls13), so the texts do not name a version.
+     */
     {"tls12_never_offered",
-     "No attempt offered the required version (TLS 1.2): the client will "
-     "not connect to a TLS 1.2-only server however often it retries.",
-     "どの接続でも必要なバージョン(TLS 1.2)が提示されませんでした。何度"
-     "再試行しても TLS 1.2 専用のサーバーには接続できません。"},
+     "No attempt offered the minimum version the policy requires: the "
+     "client will not connect to such a server however often it retries.",
+     "どの接続でもポリシーが要求する最低バージョンが提示されませんでした。"
+     "何度再試行してもこのポリシーのサーバーには接続できません。"},
     {"fallback_with_scsv",
-     "Offers TLS 1.2 first and only falls back when refused (with "
-     "TLS_FALLBACK_SCSV): fine against a TLS 1.2 server.",
-     "最初に TLS 1.2 を提示し、拒否されたときだけ(TLS_FALLBACK_SCSV 付きで)"
-     "低いバージョンに下げています。TLS 1.2 のサーバーとは問題なく接続"
-     "できます。"},
+     "Offers the policy's minimum version or higher first and only falls "
+     "back when refused (with TLS_FALLBACK_SCSV): fine against a server "
+     "with this policy.",
+     "最初にポリシーの最低バージョン以上を提示し、拒否されたときだけ"
+     "(TLS_FALLBACK_SCSV 付きで)低いバージョンに下げています。このポリシー"
+     "のサーバーとは問題なく接続できます。"},
     {"fallback_without_scsv",
-     "Started at TLS 1.2, then fell back to a lower version without "
-     "TLS_FALLBACK_SCSV: works against a TLS 1.2 server, but an attacker "
-     "could force the downgrade.",
-     "TLS 1.2 で始めた後、TLS_FALLBACK_SCSV なしで低いバージョンに下げて"
-     "います。TLS 1.2 のサーバーとは接続できますが、攻撃者にダウングレード"
-     "を強制される恐れがあります。"},
+     "Started at the policy's minimum version or higher, then fell back to "
+     "a lower version without TLS_FALLBACK_SCSV: works against a server "
+     "with this policy, but an attacker could force the downgrade.",
+     "ポリシーの最低バージョン以上で始めた後、TLS_FALLBACK_SCSV なしで低い"
+     "バージョンに下げています。このポリシーのサーバーとは接続できますが、"
+     "攻撃者にダウングレードを強制される恐れがあります。"},
     {"minimum_only_on_retry",
-     "TLS 1.2 was offered only on a retry, after a first attempt at a lower "
-     "version.",
-     "最初は低いバージョンで接続し、再試行のときだけ TLS 1.2 を提示しま"
-     "した。"},
+     "The policy's minimum version was offered only on a retry, after a "
+     "first attempt at a lower version.",
+     "最初は低いバージョンで接続し、再試行のときだけポリシーの最低"
+     "バージョン以上を提示しました。"},
     {"minimum_offered",
-     "Every attempt offered TLS 1.2 or later.",
-     "すべての接続で TLS 1.2 以上が提示されました。"},
+     "Every attempt offered the policy's minimum version or higher.",
+     "すべての接続でポリシーの最低バージョン以上が提示されました。"},
     {"minimum_offered_but_failed",
-     "TLS 1.2 was offered, but every such attempt failed for another reason "
-     "(see the attempts' reasons, e.g. cipher suites).",
-     "TLS 1.2 は提示されましたが、いずれの接続も別の理由(暗号スイートなど。"
-     "各接続の理由を参照)で失敗しました。"},
+     "The policy's minimum version was offered, but every such attempt "
+     "failed for another reason (see the attempts' reasons, e.g. cipher "
+     "suites).",
+     "ポリシーの最低バージョンは提示されましたが、いずれの接続も別の理由"
+     "(暗号スイートなど。各接続の理由を参照)で失敗しました。"},
     {"no_hello",
      "No ClientHello was seen in this story.",
      "この一連の接続では ClientHello を確認できませんでした。"},
