@@ -12,7 +12,7 @@ retries (RFC 7507) the code is fallback_with_scsv (PASS) and scsv is
 first attempt below TLS 1.2 followed by TLS 1.2 gives
 minimum_only_on_retry (WARN). A different SNI or another listener starts a
 new story, and so does a retry after the window (story_window = 1, then
-2.2 s of sleep).
+2.2 s of sleep). Under policy tls13 the story's minimum is TLS 1.3.
 """
 import os
 import sys
@@ -123,7 +123,23 @@ c.field(d, "story.seq", 1, "window 1 s, after the window")
 c.field(d, "story.summary.versions", ["TLS 1.0"], "window 1 s")
 short.stop()
 
-# 7. story_window = 0: no story at all.
+# 7. The story's minimum is the listener policy's: under tls13, TLS 1.3
+#    then TLS 1.2 is a fallback, TLS 1.2 alone never reaches the minimum,
+#    and no text claims that TLS 1.2 was the requirement.
+t13 = c.server({"imaps": dict(IMAPS, policy="tls13")}, tag="tls13").start()
+recs = sequence(t13, "imaps", ("tls1_3", "tls1_2"), "mail.example.test")
+check_story(recs, ["TLS 1.3", "TLS 1.2"], [False, False],
+            "fallback_without_scsv", "warn", "tls13 fallback")
+recs = sequence(t13, "imaps", ("tls1_2", "tls1_2"), "old.example.test")
+check_story(recs, ["TLS 1.2", "TLS 1.2"], [False, False],
+            "tls12_never_offered", "fail", "tls13 never reached")
+for r in t13.read_records():
+    c.check("TLS 1.2" not in (H.get(r, "story.summary.text") or ""),
+            "tls13 story text does not name TLS 1.2 as the minimum",
+            H.get(r, "story.summary.text"))
+t13.stop()
+
+# 8. story_window = 0: no story at all.
 off = c.server({"imaps": dict(IMAPS)}, globals_={"story_window": 0},
                tag="off").start()
 e = attempt(off, "imaps", "tls1_2", "mail.example.test")
