@@ -93,17 +93,17 @@ verdict_color(enum verdict_kind k)
 }
 
 static void
-versions_text(char *buf, size_t bufsz, const struct attempt *a)
+versions_text(char *buf, size_t bufsz, const struct attempt *a, bool ja)
 {
     struct name_buf nb;
     size_t o = 0;
 
     buf[0] = '\0';
     if (!a->have_hello) {
-        snprintf(buf, bufsz, "no hello");
+        snprintf(buf, bufsz, "%s", ja ? "ClientHello なし" : "no hello");
         return;
     }
-    o += (size_t)snprintf(buf, bufsz, "offers ");
+    o += (size_t)snprintf(buf, bufsz, "%s", ja ? "提示: " : "offers ");
     for (size_t i = 0; i < a->ch.num_versions && o + 16 < bufsz; i++) {
         int k = snprintf(buf + o, bufsz - o, "%s%s", i > 0 ? "," : "",
                          names_version(a->ch.versions[i], &nb));
@@ -112,8 +112,9 @@ versions_text(char *buf, size_t bufsz, const struct attempt *a)
         }
         o += (size_t)k;
     }
-    if (a->ch.num_versions == 0) {
-        snprintf(buf + o, bufsz - o, "nothing usable");
+    if (a->ch.num_versions == 0 && o < bufsz) {
+        snprintf(buf + o, bufsz - o, "%s",
+                 ja ? "使えるバージョンなし" : "nothing usable");
     }
 }
 
@@ -127,10 +128,12 @@ console_attempt(struct console *c, const struct attempt *a)
     const char *text = "";
     struct tm tm;
     time_t t = a->t_start.tv_sec;
+    bool ja;
 
     if (!console_enabled(c)) {
         return;
     }
+    ja = c->lang != NULL && strcmp(c->lang, "ja") == 0;
     if (localtime_r(&t, &tm) == NULL ||
         strftime(when, sizeof(when), "%H:%M:%S", &tm) == 0) {
         when[0] = '\0';
@@ -152,9 +155,10 @@ console_attempt(struct console *c, const struct attempt *a)
                      dl > 60 ? "..." : "");
         }
     } else {
-        snprintf(client, sizeof(client), "client unknown");
+        snprintf(client, sizeof(client), "%s",
+                 ja ? "クライアント不明" : "client unknown");
     }
-    versions_text(versions, sizeof(versions), a);
+    versions_text(versions, sizeof(versions), a, ja);
     switch (a->verdict.kind) {
     case VERDICT_PASS:
         kind = "PASS";
@@ -173,8 +177,7 @@ console_attempt(struct console *c, const struct attempt *a)
     if (a->verdict.summary_code != NULL) {
         text = verdict_reason_text(a->verdict.summary_code, c->lang);
     } else if (a->verdict.kind == VERDICT_PASS) {
-        text = strcmp(c->lang, "ja") == 0 ? "ポリシーの要件を満たしています"
-                                          : "meets the policy";
+        text = ja ? "ポリシーの要件を満たしています" : "meets the policy";
     }
     fprintf(c->out, "%s  %s:%u  %-14s %s%-7s%s %s; %s — %s\n", when,
             a->peer_addr, (unsigned)a->peer_port, a->listener,

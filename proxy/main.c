@@ -28,7 +28,8 @@ usage(FILE *f)
     fprintf(f,
         "usage: tlsready [options]            run the listeners\n"
         "       tlsready decode [--hex HEX | --file FILE | --pcap FILE] "
-        "[--text] [--policy NAME]\n"
+        "[--text]\n"
+        "                       [--policy NAME]... [-c FILE] [--lang en|ja]\n"
         "       tlsready policies [-c FILE] [--json]\n"
         "       tlsready report [--format text|json|csv|html] [--policy NAME]"
         " FILE...\n"
