@@ -15,19 +15,28 @@
  * read what the client still sends, then close: DESIGN.md "Pitfalls").
  *
  * The pipe (DESIGN.md "Pitfalls": a bufferevent relay ran at 0.4x nginx):
- *   - plain events on owned sockets, level-triggered reads kept armed;
+ *   - one edge-triggered event per socket (read, write and EPOLLRDHUP),
+ *     added once when the socket is made and never changed, so a relayed
+ *     connection costs two epoll_ctl calls; each socket keeps a "may hold
+ *     unread bytes" flag, a read runs until the socket is empty (a short
+ *     read, EAGAIN or EOF) and a read that has to stop early (backpressure,
+ *     fairness, a phase that does not read yet) is resumed by activating
+ *     the event by hand;
  *   - reads of up to RELAY_SCRATCH bytes into one shared buffer, written
  *     to the other side at once in the same callback;
  *   - only what the other side does not take is copied into a backlog
- *     allocated on demand and freed when it drains; a write event is armed
- *     only while a backlog exists, and reading stops (the one epoll change
- *     of backpressure) only when the backlog reaches RELAY_BACKLOG_MAX;
+ *     allocated on demand and freed when it drains; reading stops only when
+ *     the backlog reaches RELAY_BACKLOG_MAX;
  *   - after the handshake, splice(2) through a pipe borrowed from a small
  *     pool for as long as bytes sit in it (TLSREADY_SPLICE=0 turns it off);
  *   - an idle connection holds no buffer and no pipe: the struct, its
  *     embedded events and the ClientHello bytes for its record.
  * The idle timer is not re-armed per read: reads note the time, and the
  * timer re-arms itself for the remainder when it fires early.
+ * The sender's FIN is taken in the same callback as its last bytes when
+ * epoll said RDHUP; the last half-close of a connection is the close().
+ * A relay that ends inside one of its own callbacks is freed when that
+ * callback returns; elsewhere from a zero-timeout activation of its timer.
  *
  * A connection is one record, written when it ends (relay facts in
  * attempt.relay; the hello is parsed again from its raw bytes then, so no
@@ -112,7 +121,9 @@ struct rdir {
     bool eof;                  /* the sender closed its side */
     bool shut;                 /* we half-closed the receiver */
     bool paused;               /* reading the sender stopped (backpressure) */
-    bool wr_armed;             /* the receiver's write event is added */
+    bool rd_ready;             /* the sender may hold unread bytes (an edge
+                                  came that was not read to the end) */
+    bool rdhup;                /* the sender's FIN is known (EPOLLRDHUP) */
     enum rwatch watch;
     struct bbuf line;          /* W_LINES: partial line */
     struct bbuf cap;           /* W_TLS: bytes from the start of TLS */
@@ -132,9 +143,10 @@ struct relay {
     const struct listener_conf *p;
     int cfd;
     int sfd;
-    struct event ev_cr, ev_cw, ev_sr, ev_sw, ev_timer;
-    bool server_events;        /* ev_sr/ev_sw assigned for the relay */
-    bool connect_armed;        /* ev_sw assigned as the connect wait */
+    /* One edge-triggered event per socket, added once for its lifetime. */
+    struct event ev_c, ev_s, ev_timer;
+    bool c_ev;                 /* ev_c added */
+    bool s_ev;                 /* ev_s added */
     enum rphase phase;
     bool dead;
     bool recorded;
@@ -188,8 +200,9 @@ struct relay {
 };
 
 static void relay_timer_cb(evutil_socket_t fd, short what, void *arg);
-static void relay_read_cb(evutil_socket_t fd, short what, void *arg);
-static void relay_write_cb(evutil_socket_t fd, short what, void *arg);
+static void relay_ev_cb(evutil_socket_t fd, short what, void *arg);
+static void relay_connected(struct relay *r, bool check);
+static void relay_abort(struct relay *r, bool rst);
 static void relay_front_input(struct relay *r);
 static void relay_watch(struct relay *r, int di, const uint8_t *p, size_t n);
 static void relay_finish(struct relay *r);
@@ -309,13 +322,49 @@ src_fd(const struct relay *r, int di)
 static struct event *
 src_ev(struct relay *r, int di)
 {
-    return di == C2S ? &r->ev_cr : &r->ev_sr;
+    return di == C2S ? &r->ev_c : &r->ev_s;
 }
 
-static struct event *
-dst_wev(struct relay *r, int di)
+/*
+ * rd_kick resumes reading the sender of `di` from the loop when it may
+ * still hold bytes that no new edge will announce.
+ */
+static void
+rd_kick(struct relay *r, int di)
 {
-    return di == C2S ? &r->ev_sw : &r->ev_cw;
+    struct rdir *d = &r->d[di];
+    bool added = di == C2S ? r->c_ev : r->s_ev;
+
+    if (added && d->rd_ready && !d->eof && !d->paused && !r->dead) {
+        event_active(src_ev(r, di), EV_READ, 1);
+    }
+}
+
+/*
+ * relay_add_ev registers the socket that reads direction `di` (client:
+ * C2S, server: S2C) once, edge-triggered for reading and writing; it stays
+ * until the socket is closed. Without it the relay never hears of the
+ * socket again, so a failure ends the relay.
+ */
+static void
+relay_add_ev(struct relay *r, int di)
+{
+    struct event *ev = src_ev(r, di);
+    int fd = src_fd(r, di);
+
+    event_assign(ev, r->app->base, fd, EV_READ | EV_WRITE | EV_ET |
+                 EV_PERSIST, relay_ev_cb, r);
+    if (event_add(ev, NULL) != 0) {
+        log_error("%s: cannot watch a socket; connection %llu dropped",
+                  __func__, (unsigned long long)r->id);
+        relay_abort(r, true);
+        return;
+    }
+    if (di == C2S) {
+        r->c_ev = true;
+    } else {
+        r->s_ev = true;
+    }
 }
 
 static void
@@ -507,6 +556,37 @@ relay_record(struct relay *r)
 
 /* ---- life cycle ---- */
 
+/*
+ * relay_close_fds closes the client and/or the server socket. close()
+ * comes first: the kernel drops the epoll registration with the file, so
+ * the event_del that follows only updates libevent (its EPOLL_CTL_DEL then
+ * fails at once with EBADF, which libevent takes as "already gone").
+ */
+static void
+relay_close_fds(struct relay *r, bool client, bool server)
+{
+    if (client) {
+        if (r->cfd >= 0) {
+            close(r->cfd);
+            r->cfd = -1;
+        }
+        if (r->c_ev) {
+            event_del(&r->ev_c);
+            r->c_ev = false;
+        }
+    }
+    if (server) {
+        if (r->sfd >= 0) {
+            close(r->sfd);
+            r->sfd = -1;
+        }
+        if (r->s_ev) {
+            event_del(&r->ev_s);
+            r->s_ev = false;
+        }
+    }
+}
+
 static void
 relay_free(struct relay *r)
 {
@@ -517,21 +597,8 @@ relay_free(struct relay *r)
         r->dns_pending = false;
         evdns_getaddrinfo_cancel(req); /* calls back with EAI_CANCEL */
     }
-    event_del(&r->ev_cr);
-    event_del(&r->ev_cw);
+    relay_close_fds(r, true, true);
     event_del(&r->ev_timer);
-    if (r->server_events || r->connect_armed) {
-        event_del(&r->ev_sw);
-    }
-    if (r->server_events) {
-        event_del(&r->ev_sr);
-    }
-    if (r->cfd >= 0) {
-        close(r->cfd);
-    }
-    if (r->sfd >= 0) {
-        close(r->sfd);
-    }
     for (int i = 0; i < 2; i++) {
         struct rdir *d = &r->d[i];
         free(d->buf);
@@ -560,9 +627,11 @@ relay_free_conn(struct app_conn *c)
 }
 
 /*
- * relay_kill ends the relay from inside a callback chain: the events stop
- * now and the memory is freed from a zero-timeout activation of our own
- * timer, so nobody up the stack touches freed memory (as session_kill).
+ * relay_kill ends the relay from inside a callback chain: the record is
+ * written and both sockets are closed now; the memory is freed when the
+ * relay's own callback returns (relay_ev_cb, relay_timer_cb), or else from
+ * a zero-timeout activation of its timer, so nobody up the stack touches
+ * freed memory (as session_kill).
  */
 static void
 relay_kill(struct relay *r)
@@ -573,14 +642,7 @@ relay_kill(struct relay *r)
     r->dead = true;
     r->phase = RP_DONE;
     relay_record(r);
-    event_del(&r->ev_cr);
-    event_del(&r->ev_cw);
-    if (r->server_events || r->connect_armed) {
-        event_del(&r->ev_sw);
-    }
-    if (r->server_events) {
-        event_del(&r->ev_sr);
-    }
+    relay_close_fds(r, true, true);
     evtimer_del(&r->ev_timer);
     event_active(&r->ev_timer, EV_TIMEOUT, 1);
 }
@@ -643,15 +705,12 @@ relay_reply_and_drain(struct relay *r)
     bbuf_cleanup(&r->reply);
     relay_record(r);
     r->phase = RP_DRAIN;
-    if (r->server_events || r->connect_armed) {
-        event_del(&r->ev_sw);
-    }
-    if (r->server_events) {
-        event_del(&r->ev_sr);
-    }
-    event_del(&r->ev_cw);
+    relay_close_fds(r, false, true); /* a failed or never-made upstream */
     shutdown(r->cfd, SHUT_WR);
-    event_add(&r->ev_cr, NULL);
+    /* Bytes may wait from before (no new edge would tell): read them. */
+    r->d[C2S].rd_ready = true;
+    r->d[C2S].paused = false;
+    rd_kick(r, C2S);
     evtimer_del(&r->ev_timer);
     arm_timer(r, APP_DRAIN_MS);
 }
@@ -724,33 +783,21 @@ backlog_alloc(struct rdir *d)
     return d->buf != NULL;
 }
 
-static void
-wr_arm(struct relay *r, int di, bool on)
-{
-    struct rdir *d = &r->d[di];
-
-    if (on && !d->wr_armed) {
-        event_add(dst_wev(r, di), NULL);
-        d->wr_armed = true;
-    } else if (!on && d->wr_armed) {
-        event_del(dst_wev(r, di));
-        d->wr_armed = false;
-    }
-}
-
+/*
+ * rd_pause stops or resumes reading the sender of `di`. No epoll change:
+ * the event stays; a paused sender's edges only set rd_ready, and resuming
+ * reads what waits.
+ */
 static void
 rd_pause(struct relay *r, int di, bool pause)
 {
     struct rdir *d = &r->d[di];
 
-    if (pause && !d->paused) {
-        event_del(src_ev(r, di));
+    if (pause) {
         d->paused = true;
-    } else if (!pause && d->paused) {
+    } else if (d->paused) {
         d->paused = false;
-        if (!d->eof) {
-            event_add(src_ev(r, di), NULL);
-        }
+        rd_kick(r, di);
     }
 }
 
@@ -763,7 +810,12 @@ relay_check_done(struct relay *r)
     }
 }
 
-/* relay_maybe_shut half-closes the receiver once the sender's EOF is out. */
+/*
+ * relay_maybe_shut half-closes the receiver once the sender's EOF is out.
+ * The last half-close is left to close() (relay_finish), which sends the
+ * same FIN: the receiver's own EOF was read, so no unread byte turns it
+ * into a reset.
+ */
 static void
 relay_maybe_shut(struct relay *r, int di)
 {
@@ -771,7 +823,9 @@ relay_maybe_shut(struct relay *r, int di)
 
     if (d->eof && !d->shut && d->len == 0 && d->pipe_len == 0) {
         d->shut = true;
-        shutdown(dst_fd(r, di), SHUT_WR);
+        if (!r->d[1 - di].shut) {
+            shutdown(dst_fd(r, di), SHUT_WR);
+        }
         relay_check_done(r);
     }
 }
@@ -787,8 +841,9 @@ count_bytes(struct relay *r, int di, size_t n)
 }
 
 /*
- * relay_flush writes the backlog of direction `di`. false when the relay
- * died (write error).
+ * relay_flush writes the backlog of direction `di` until it is empty or
+ * the receiver says EAGAIN (then its next write edge calls again). false
+ * when the relay died (write error).
  */
 static bool
 relay_flush(struct relay *r, int di)
@@ -807,7 +862,6 @@ relay_flush(struct relay *r, int di)
             continue;
         }
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            wr_arm(r, di, true);
             if (d->paused && d->len < RELAY_BACKLOG_LOW) {
                 /* keep the sender going while there is room to keep */
                 if (d->off > 0) {
@@ -826,9 +880,6 @@ relay_flush(struct relay *r, int di)
     free(d->buf);
     d->buf = NULL;
     d->off = 0;
-    if (d->pipe_len == 0) {
-        wr_arm(r, di, false);
-    }
     rd_pause(r, di, false);
     relay_maybe_shut(r, di);
     return !r->dead;
@@ -836,7 +887,7 @@ relay_flush(struct relay *r, int di)
 
 /*
  * relay_send passes `n` bytes just read (in the scratch buffer) to the
- * other side now; what it does not take goes to the backlog.
+ * other side now; what it does not take (EAGAIN) goes to the backlog.
  */
 static bool
 relay_send(struct relay *r, int di, const uint8_t *p, size_t n)
@@ -870,7 +921,6 @@ relay_send(struct relay *r, int di, const uint8_t *p, size_t n)
     memcpy(d->buf, p + done, n - done);
     d->off = 0;
     d->len = n - done;
-    wr_arm(r, di, true);
     return true;
 }
 
@@ -881,8 +931,8 @@ relay_src_eof(struct relay *r, int di)
     struct rdir *d = &r->d[di];
 
     d->eof = true;
+    d->rd_ready = false;
     set_closed_first(r, di == C2S ? "client" : "server");
-    event_del(src_ev(r, di));
     if (d->watch == W_TLS && !d->cap_done && r->tls_error == NULL) {
         r->tls_error = di == C2S ? "client_closed_during_handshake"
                                  : "server_closed_during_handshake";
@@ -894,81 +944,12 @@ relay_src_eof(struct relay *r, int di)
 }
 
 /*
- * relay_splice_read moves bytes with splice(2): sender -> pipe ->
- * receiver, with no copy through user space. The pipe is borrowed from the
- * pool while bytes sit in it.
+ * relay_pipe_out empties the pipe of direction `di` into the receiver
+ * until it is empty or the receiver says EAGAIN. false when the relay
+ * died.
  */
-static void
-relay_splice_read(struct relay *r, int di)
-{
-    struct rdir *d = &r->d[di];
-    int src = src_fd(r, di), dst = dst_fd(r, di);
-
-    for (int round = 0; round < RELAY_READ_ROUNDS; round++) {
-        ssize_t n, w;
-        if (!d->has_pipe) {
-            if (!pipe_take(r->ctx, &d->pipe)) {
-                r->ctx->splice_on = false; /* out of fds: plain copies */
-                return;
-            }
-            d->has_pipe = true;
-        }
-        n = splice(src, NULL, d->pipe.fd[1], NULL, RELAY_SPLICE_CHUNK,
-                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (n == 0) {
-            if (d->pipe_len == 0) {
-                pipe_give(r->ctx, &d->pipe, true);
-                d->has_pipe = false;
-            }
-            relay_src_eof(r, di);
-            return;
-        }
-        if (n < 0) {
-            if (errno == EINTR) {
-                continue;
-            }
-            if (errno == EAGAIN || errno == EWOULDBLOCK) {
-                if (d->pipe_len > 0) {
-                    rd_pause(r, di, true); /* the pipe may be full */
-                }
-                break;
-            }
-            set_closed_first(r, di == C2S ? "client" : "server");
-            relay_abort(r, true);
-            return;
-        }
-        r->spliced = true;
-        touch(r);
-        count_bytes(r, di, (size_t)n);
-        d->pipe_len += (size_t)n;
-        w = splice(d->pipe.fd[0], NULL, dst, NULL, d->pipe_len,
-                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
-        if (w > 0) {
-            d->pipe_len -= (size_t)w;
-        } else if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-                   errno != EINTR) {
-            set_closed_first(r, di == C2S ? "server" : "client");
-            relay_abort(r, true);
-            return;
-        }
-        if (d->pipe_len > 0) {
-            wr_arm(r, di, true);
-            rd_pause(r, di, true);
-            return;
-        }
-        if ((size_t)n < RELAY_SPLICE_CHUNK) {
-            break;
-        }
-    }
-    if (d->has_pipe && d->pipe_len == 0) {
-        pipe_give(r->ctx, &d->pipe, true);
-        d->has_pipe = false;
-    }
-}
-
-/* relay_splice_flush empties the pipe into the receiver. */
 static bool
-relay_splice_flush(struct relay *r, int di)
+relay_pipe_out(struct relay *r, int di)
 {
     struct rdir *d = &r->d[di];
 
@@ -983,34 +964,120 @@ relay_splice_flush(struct relay *r, int di)
             continue;
         }
         if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-            wr_arm(r, di, true);
             return true;
         }
         set_closed_first(r, di == C2S ? "server" : "client");
         relay_abort(r, true);
         return false;
     }
-    if (d->has_pipe) {
+    return true;
+}
+
+/*
+ * relay_splice_read moves bytes with splice(2): sender -> pipe ->
+ * receiver, with no copy through user space. The pipe is borrowed from the
+ * pool while bytes sit in it. A short splice does not prove the socket
+ * empty (the pipe has slots, not bytes), so it reads until EAGAIN. false
+ * when no pipe can be had (the caller copies instead).
+ */
+static bool
+relay_splice_read(struct relay *r, int di)
+{
+    struct rdir *d = &r->d[di];
+    int src = src_fd(r, di);
+
+    for (int round = 0; round < RELAY_READ_ROUNDS; round++) {
+        ssize_t n;
+        if (!d->has_pipe) {
+            if (!pipe_take(r->ctx, &d->pipe)) {
+                r->ctx->splice_on = false; /* out of fds: plain copies */
+                return false;
+            }
+            d->has_pipe = true;
+        }
+        n = splice(src, NULL, d->pipe.fd[1], NULL, RELAY_SPLICE_CHUNK,
+                   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+        if (n == 0) {
+            if (d->pipe_len == 0) {
+                pipe_give(r->ctx, &d->pipe, true);
+                d->has_pipe = false;
+            }
+            relay_src_eof(r, di);
+            return true;
+        }
+        if (n < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if (d->pipe_len > 0) {
+                    rd_pause(r, di, true); /* the pipe may be full */
+                } else {
+                    d->rd_ready = false; /* the socket is empty */
+                }
+                break;
+            }
+            set_closed_first(r, di == C2S ? "client" : "server");
+            relay_abort(r, true);
+            return true;
+        }
+        r->spliced = true;
+        touch(r);
+        count_bytes(r, di, (size_t)n);
+        d->pipe_len += (size_t)n;
+        if (!relay_pipe_out(r, di)) {
+            return true;
+        }
+        if (d->pipe_len > 0) {
+            rd_pause(r, di, true); /* the receiver's write edge resumes */
+            return true;
+        }
+    }
+    if (d->rd_ready && !d->paused) {
+        rd_kick(r, di); /* fairness: the rest after the others */
+    }
+    if (d->has_pipe && d->pipe_len == 0) {
         pipe_give(r->ctx, &d->pipe, true);
         d->has_pipe = false;
     }
-    if (d->len == 0) {
-        wr_arm(r, di, false);
+    return true;
+}
+
+/* relay_splice_flush empties the pipe into the receiver. */
+static bool
+relay_splice_flush(struct relay *r, int di)
+{
+    struct rdir *d = &r->d[di];
+
+    if (!relay_pipe_out(r, di)) {
+        return false;
+    }
+    if (d->pipe_len > 0) {
+        return true; /* EAGAIN: the next write edge */
+    }
+    if (d->has_pipe) {
+        pipe_give(r->ctx, &d->pipe, true);
+        d->has_pipe = false;
     }
     rd_pause(r, di, false);
     relay_maybe_shut(r, di);
     return !r->dead;
 }
 
-/* relay_read reads the sender of direction `di` and passes bytes on. */
+/*
+ * relay_read reads the sender of direction `di` until it is empty (EAGAIN
+ * or EOF) and passes bytes on. It stops early on backpressure (rd_ready
+ * stays set; the flush resumes it) or after RELAY_READ_ROUNDS full reads
+ * (it re-activates itself so other connections run first).
+ */
 static void
 relay_read(struct relay *r, int di)
 {
     struct rdir *d = &r->d[di];
     int src = src_fd(r, di);
 
-    if (r->ctx->splice_on && d->watch == W_NONE && d->len == 0) {
-        relay_splice_read(r, di);
+    if (r->ctx->splice_on && d->watch == W_NONE && d->len == 0 &&
+        relay_splice_read(r, di)) {
         return;
     }
     for (int round = 0; round < RELAY_READ_ROUNDS; round++) {
@@ -1052,7 +1119,7 @@ relay_read(struct relay *r, int di)
             } else if (!relay_send(r, di, buf, (size_t)n)) {
                 return;
             }
-            if ((size_t)n < want) {
+            if (d->paused) {
                 return;
             }
             continue;
@@ -1065,6 +1132,7 @@ relay_read(struct relay *r, int di)
             continue;
         }
         if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            d->rd_ready = false;
             return;
         }
         /* ECONNRESET and friends: mirror the reset to the other side. */
@@ -1072,6 +1140,7 @@ relay_read(struct relay *r, int di)
         relay_abort(r, true);
         return;
     }
+    rd_kick(r, di); /* fairness: the rest after the others */
 }
 
 /* ---- watching: the plaintext dialog ---- */
@@ -1406,60 +1475,94 @@ relay_stopping(struct app *app)
 
 /* ---- events ---- */
 
+/* relay_drain_input reads and drops what the client still sends. */
 static void
-relay_read_cb(evutil_socket_t fd, short what, void *arg)
+relay_drain_input(struct relay *r)
 {
-    struct relay *r = arg;
-    int di = fd == r->cfd ? C2S : S2C;
-
-    (void)what;
-    if (r->dead) {
-        return;
-    }
-    switch (r->phase) {
-    case RP_RELAY:
-        relay_read(r, di);
-        return;
-    case RP_FRONT:
-        relay_front_input(r);
-        return;
-    case RP_DRAIN: {
-        for (int i = 0; i < RELAY_READ_ROUNDS; i++) {
-            ssize_t n = recv(r->cfd, r->ctx->scratch, RELAY_SCRATCH, 0);
-            if (n > 0) {
-                continue;
-            }
-            if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK ||
-                          errno == EINTR)) {
-                return;
-            }
-            relay_kill(r); /* EOF or error: the client is done */
+    for (int i = 0; i < RELAY_READ_ROUNDS; i++) {
+        ssize_t n = recv(r->cfd, r->ctx->scratch, RELAY_SCRATCH, 0);
+        if (n > 0) {
+            continue;
+        }
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+            r->d[C2S].rd_ready = false;
             return;
         }
+        relay_kill(r); /* EOF or error: the client is done */
         return;
     }
-    case RP_CONNECT:
-    case RP_DONE:
-        return;
-    }
+    rd_kick(r, C2S);
 }
 
+/* relay_writable: the receiver of `di` has room again. */
 static void
-relay_write_cb(evutil_socket_t fd, short what, void *arg)
+relay_writable(struct relay *r, int di)
 {
-    struct relay *r = arg;
-    int di = fd == r->sfd ? C2S : S2C; /* the receiver is writable */
     struct rdir *d = &r->d[di];
 
-    (void)what;
-    if (r->dead || r->phase != RP_RELAY) {
-        return;
-    }
     if (d->len > 0 && !relay_flush(r, di)) {
         return;
     }
     if (d->len == 0 && d->pipe_len > 0) {
         (void)relay_splice_flush(r, di);
+    }
+}
+
+/*
+ * relay_ev_cb: the one edge-triggered event of a socket (client or
+ * server). A read edge sets rd_ready; whoever reads clears it once the
+ * socket is empty. On the server socket, the first write edge while
+ * connecting is the connect's answer.
+ */
+static void
+relay_ev_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct relay *r = arg;
+    int di; /* the direction this socket sends into */
+
+    if (r->dead) {
+        return;
+    }
+    di = fd == r->cfd ? C2S : S2C;
+    if (what & EV_READ) {
+        r->d[di].rd_ready = true;
+    }
+    switch (r->phase) {
+    case RP_CONNECT:
+        if (di == S2C && (what & EV_WRITE)) {
+            /* A write edge alone is a connected socket; with a read edge
+             * it may be an error (libevent reports ERR/HUP as both). */
+            relay_connected(r, (what & EV_READ) != 0);
+        }
+        break;
+    case RP_FRONT:
+        if (di == C2S && r->d[C2S].rd_ready) {
+            relay_front_input(r);
+        }
+        break;
+    case RP_DRAIN:
+        if (di == C2S && r->d[C2S].rd_ready) {
+            relay_drain_input(r);
+        }
+        break;
+    case RP_RELAY:
+    case RP_DONE:
+        break;
+    }
+    if (!r->dead && r->phase == RP_RELAY) {
+        struct rdir *d = &r->d[di];
+        if (what & EV_WRITE) {
+            relay_writable(r, 1 - di); /* this socket receives 1 - di */
+        }
+        if (!r->dead && d->rd_ready && !d->eof && !d->paused) {
+            relay_read(r, di);
+        }
+    }
+    if (r->dead) {
+        relay_free(r); /* our own callback: nothing up the stack uses r */
     }
 }
 
@@ -1482,10 +1585,10 @@ relay_timer_cb(evutil_socket_t fd, short what, void *arg)
         r->end = END_TIMEOUT_PLAINTEXT;
         set_closed_first(r, "idle_timeout");
         relay_kill(r);
-        return;
+        break;
     case RP_CONNECT:
         relay_upstream_failed(r, "connect_timeout", true);
-        return;
+        break;
     case RP_RELAY:
         event_base_gettimeofday_cached(r->app->base, &now);
         idle_ms = (long)(now.tv_sec - r->last.tv_sec) * 1000 +
@@ -1497,11 +1600,14 @@ relay_timer_cb(evutil_socket_t fd, short what, void *arg)
         }
         set_closed_first(r, "idle_timeout");
         relay_kill(r);
-        return;
+        break;
     case RP_DRAIN:
     case RP_DONE:
         relay_kill(r);
-        return;
+        break;
+    }
+    if (r->dead) {
+        relay_free(r);
     }
 }
 
@@ -1510,15 +1616,8 @@ relay_timer_cb(evutil_socket_t fd, short what, void *arg)
 static void
 relay_start_relay(struct relay *r)
 {
-    struct app *app = r->app;
     struct rdir *c = &r->d[C2S], *s = &r->d[S2C];
 
-    event_assign(&r->ev_sr, app->base, r->sfd, EV_READ | EV_PERSIST,
-                 relay_read_cb, r);
-    event_assign(&r->ev_sw, app->base, r->sfd, EV_WRITE | EV_PERSIST,
-                 relay_write_cb, r);
-    r->server_events = true;
-    r->connect_armed = false;
     r->phase = RP_RELAY;
     if (r->starttls) {
         r->mail = malloc(sizeof(*r->mail));
@@ -1536,8 +1635,6 @@ relay_start_relay(struct relay *r)
     touch(r);
     evtimer_del(&r->ev_timer);
     arm_timer(r, r->idle_s * 1000u);
-    event_add(&r->ev_sr, NULL);
-    event_add(&r->ev_cr, NULL);
 
     /* Proxy: the success reply first, then what the client sent early. */
     if (r->reply.len > 0 &&
@@ -1562,6 +1659,8 @@ relay_start_relay(struct relay *r)
         free(copy);
     }
     bbuf_cleanup(&r->front);
+    /* What the client sent while we connected (its edge came then). */
+    rd_kick(r, C2S);
 }
 
 static const char *
@@ -1586,20 +1685,25 @@ errno_token(int e)
     }
 }
 
+/*
+ * relay_connected: the connect finished. `check` asks the socket whether
+ * it failed (not needed when connect() said 0 or epoll reported only
+ * writability, which a failed connect never does: it reports ERR/HUP).
+ */
 static void
-relay_connected(struct relay *r)
+relay_connected(struct relay *r, bool check)
 {
     int err = 0;
     socklen_t len = sizeof(err);
 
-    if (getsockopt(r->sfd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
+    if (check &&
+        getsockopt(r->sfd, SOL_SOCKET, SO_ERROR, &err, &len) != 0) {
         err = errno;
     }
     if (err != 0) {
         relay_upstream_failed(r, errno_token(err), err == ETIMEDOUT);
         return;
     }
-    event_del(&r->ev_sw);
     if (r->p->mode == LMODE_HTTP_CONNECT) {
         r->proxy_status = 200;
         hc_reply(&r->reply, 200);
@@ -1608,19 +1712,6 @@ relay_connected(struct relay *r)
         s5_reply(&r->reply, S5_REP_SUCCEEDED);
     }
     relay_start_relay(r);
-}
-
-static void
-relay_connect_cb(evutil_socket_t fd, short what, void *arg)
-{
-    struct relay *r = arg;
-
-    (void)fd;
-    (void)what;
-    if (r->dead || r->phase != RP_CONNECT) {
-        return;
-    }
-    relay_connected(r);
 }
 
 static void
@@ -1640,18 +1731,20 @@ relay_connect(struct relay *r, const struct sockaddr *sa, socklen_t salen)
     }
     r->sfd = fd;
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    event_assign(&r->ev_sw, r->app->base, fd, EV_WRITE, relay_connect_cb, r);
-    r->connect_armed = true;
     r->phase = RP_CONNECT;
     if (connect(fd, sa, salen) == 0) {
-        relay_connected(r);
+        relay_add_ev(r, S2C);
+        if (!r->dead) {
+            relay_connected(r, false);
+        }
         return;
     }
     if (errno != EINPROGRESS) {
         relay_upstream_failed(r, errno_token(errno), false);
         return;
     }
-    event_add(&r->ev_sw, NULL);
+    /* Added after connect(): an unconnected socket would report HUP. */
+    relay_add_ev(r, S2C);
 }
 
 static void
@@ -1854,8 +1947,7 @@ relay_front_http(struct relay *r)
     if (!relay_front_allowed(r)) {
         return;
     }
-    event_del(&r->ev_cr);
-    relay_resolve(r);
+    relay_resolve(r); /* client bytes wait (rd_ready) until connected */
 }
 
 static void
@@ -1920,8 +2012,7 @@ relay_front_socks(struct relay *r)
             if (!relay_front_allowed(r)) {
                 return;
             }
-            event_del(&r->ev_cr);
-            relay_resolve(r);
+            relay_resolve(r); /* client bytes wait until connected */
             return;
         }
     }
@@ -1930,35 +2021,48 @@ relay_front_socks(struct relay *r)
 static void
 relay_front_input(struct relay *r)
 {
-    size_t room = r->front.max - r->front.len;
-    ssize_t n;
+    /* Read until the socket is empty (edge-triggered) or the phase ends. */
+    for (int round = 0; round < RELAY_READ_ROUNDS; round++) {
+        size_t room = r->front.max - r->front.len;
+        ssize_t n;
 
-    /* room == 0: the request did not fit; the parsers say TOO_BIG. */
-    if (room > 0) {
-        n = recv(r->cfd, r->ctx->scratch,
-                 room < RELAY_SCRATCH ? room : RELAY_SCRATCH, 0);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK &&
-                       errno != EINTR)) {
-            set_closed_first(r, "client");
-            r->front_error = "client_closed";
-            r->end = END_CLIENT_CLOSED;
-            relay_kill(r);
-            return;
+        /* room == 0: the request did not fit; the parsers say TOO_BIG. */
+        if (room > 0) {
+            n = recv(r->cfd, r->ctx->scratch,
+                     room < RELAY_SCRATCH ? room : RELAY_SCRATCH, 0);
+            if (n < 0 && errno == EINTR) {
+                continue;
+            }
+            if (n == 0 || (n < 0 && errno != EAGAIN &&
+                           errno != EWOULDBLOCK)) {
+                set_closed_first(r, "client");
+                r->front_error = "client_closed";
+                r->end = END_CLIENT_CLOSED;
+                relay_kill(r);
+                return;
+            }
+            if (n < 0) {
+                r->d[C2S].rd_ready = false;
+                return;
+            }
+            r->bytes_in += (uint64_t)n;
+            (void)bbuf_put(&r->front, r->ctx->scratch, (size_t)n);
         }
-        if (n < 0) {
-            return;
+        if (r->p->mode == LMODE_HTTP_CONNECT) {
+            relay_front_http(r);
+        } else {
+            relay_front_socks(r);
+            if (!r->dead && r->phase == RP_FRONT &&
+                r->front.len >= r->front.max) {
+                relay_front_refuse(r, "too_big", 400,
+                                   S5_REP_GENERAL_FAILURE);
+            }
         }
-        r->bytes_in += (uint64_t)n;
-        (void)bbuf_put(&r->front, r->ctx->scratch, (size_t)n);
+        if (r->dead || r->phase != RP_FRONT || room == 0) {
+            return; /* rd_ready stays: the next phase reads the rest */
+        }
     }
-    if (r->p->mode == LMODE_HTTP_CONNECT) {
-        relay_front_http(r);
-    } else {
-        relay_front_socks(r);
-        if (!r->dead && r->phase == RP_FRONT && r->front.len >= r->front.max) {
-            relay_front_refuse(r, "too_big", 400, S5_REP_GENERAL_FAILURE);
-        }
-    }
+    rd_kick(r, C2S);
 }
 
 /* ---- start ---- */
@@ -1997,12 +2101,13 @@ relay_start(struct app_listener *l, int fd, const struct sockaddr *peer,
     }
     app_conn_add(app, &r->conn, relay_free_conn, peer, peer_len);
     (void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    event_assign(&r->ev_cr, app->base, fd, EV_READ | EV_PERSIST,
-                 relay_read_cb, r);
-    event_assign(&r->ev_cw, app->base, fd, EV_WRITE | EV_PERSIST,
-                 relay_write_cb, r);
     evtimer_assign(&r->ev_timer, app->base, relay_timer_cb, r);
     bbuf_init(&r->reply, 512);
+    /* One registration for the socket's life; reads wait for the phase. */
+    relay_add_ev(r, C2S);
+    if (r->dead) {
+        return;
+    }
 
     if (p->mode == LMODE_RELAY) {
         r->proto = p->protocol;
@@ -2018,6 +2123,5 @@ relay_start(struct app_listener *l, int fd, const struct sockaddr *peer,
     bbuf_init(&r->front, p->mode == LMODE_HTTP_CONNECT
                              ? (p->max_line ? p->max_line : 8192)
                              : RELAY_SOCKS_MAX);
-    event_add(&r->ev_cr, NULL);
     arm_timer(r, (p->timeout_plaintext ? p->timeout_plaintext : 30) * 1000u);
 }
