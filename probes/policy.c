@@ -1,6 +1,7 @@
 /*
- * policy.c - the built-in policies and the small suite-name table the
- * config parser needs. Pure data and lookups: no I/O.
+ * policy.c - the built-in policies, and suite names and categories for
+ * the config parser, taken from the IANA tables in names.c. Pure data and
+ * lookups: no I/O.
  *
  * The built-ins follow /work/shared/KNOWLEDGE.md:
  * - tls12: rule R1, Office 365 deprecated TLS 1.0/1.1 (and 3DES) on
@@ -18,77 +19,6 @@
 
 #include "names.h"
 #include "policy.h"
-
-/* IANA TLS Cipher Suites registry ids (RFC 8446 B.4, RFC 5246 A.5, ...). */
-struct suite_entry {
-    uint16_t id;
-    unsigned cats;
-    const char *name;
-};
-
-static const struct suite_entry suite_table[] = {
-    /* TLS 1.3, RFC 8446 B.4 */
-    {0x1301, 0, "TLS_AES_128_GCM_SHA256"},
-    {0x1302, 0, "TLS_AES_256_GCM_SHA384"},
-    {0x1303, 0, "TLS_CHACHA20_POLY1305_SHA256"},
-    {0x1304, 0, "TLS_AES_128_CCM_SHA256"},
-    {0x1305, 0, "TLS_AES_128_CCM_8_SHA256"},
-    /* ECDHE_RSA (RFC 5289, RFC 4492, RFC 7905) */
-    {0xc030, 0, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"},
-    {0xc02f, 0, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256"},
-    {0xc028, 0, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384"},
-    {0xc027, 0, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256"},
-    {0xc014, 0, "TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA"},
-    {0xc013, 0, "TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA"},
-    {0xcca8, 0, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"},
-    {0xc012, POLICY_CAT_3DES, "TLS_ECDHE_RSA_WITH_3DES_EDE_CBC_SHA"},
-    {0xc011, POLICY_CAT_RC4, "TLS_ECDHE_RSA_WITH_RC4_128_SHA"},
-    {0xc010, POLICY_CAT_NULL, "TLS_ECDHE_RSA_WITH_NULL_SHA"},
-    /* ECDHE_ECDSA */
-    {0xc02c, 0, "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384"},
-    {0xc02b, 0, "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"},
-    {0xc024, 0, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384"},
-    {0xc023, 0, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256"},
-    {0xc00a, 0, "TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA"},
-    {0xc009, 0, "TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA"},
-    {0xcca9, 0, "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256"},
-    {0xc008, POLICY_CAT_3DES, "TLS_ECDHE_ECDSA_WITH_3DES_EDE_CBC_SHA"},
-    {0xc007, POLICY_CAT_RC4, "TLS_ECDHE_ECDSA_WITH_RC4_128_SHA"},
-    {0xc006, POLICY_CAT_NULL, "TLS_ECDHE_ECDSA_WITH_NULL_SHA"},
-    /* DHE_RSA */
-    {0x009f, 0, "TLS_DHE_RSA_WITH_AES_256_GCM_SHA384"},
-    {0x009e, 0, "TLS_DHE_RSA_WITH_AES_128_GCM_SHA256"},
-    {0x006b, 0, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA256"},
-    {0x0067, 0, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA256"},
-    {0x0039, 0, "TLS_DHE_RSA_WITH_AES_256_CBC_SHA"},
-    {0x0033, 0, "TLS_DHE_RSA_WITH_AES_128_CBC_SHA"},
-    {0xccaa, 0, "TLS_DHE_RSA_WITH_CHACHA20_POLY1305_SHA256"},
-    {0x0016, POLICY_CAT_3DES, "TLS_DHE_RSA_WITH_3DES_EDE_CBC_SHA"},
-    /* RSA key exchange */
-    {0x009d, 0, "TLS_RSA_WITH_AES_256_GCM_SHA384"},
-    {0x009c, 0, "TLS_RSA_WITH_AES_128_GCM_SHA256"},
-    {0x003d, 0, "TLS_RSA_WITH_AES_256_CBC_SHA256"},
-    {0x003c, 0, "TLS_RSA_WITH_AES_128_CBC_SHA256"},
-    {0x0035, 0, "TLS_RSA_WITH_AES_256_CBC_SHA"},
-    {0x002f, 0, "TLS_RSA_WITH_AES_128_CBC_SHA"},
-    {0x000a, POLICY_CAT_3DES, "TLS_RSA_WITH_3DES_EDE_CBC_SHA"},
-    {0x0005, POLICY_CAT_RC4, "TLS_RSA_WITH_RC4_128_SHA"},
-    {0x0004, POLICY_CAT_RC4, "TLS_RSA_WITH_RC4_128_MD5"},
-    {0x003b, POLICY_CAT_NULL, "TLS_RSA_WITH_NULL_SHA256"},
-    {0x0002, POLICY_CAT_NULL, "TLS_RSA_WITH_NULL_SHA"},
-    {0x0001, POLICY_CAT_NULL, "TLS_RSA_WITH_NULL_MD5"},
-    /* export grade (RFC 2246 A.5) and anonymous */
-    {0x0003, POLICY_CAT_EXPORT | POLICY_CAT_RC4,
-     "TLS_RSA_EXPORT_WITH_RC4_40_MD5"},
-    {0x0006, POLICY_CAT_EXPORT, "TLS_RSA_EXPORT_WITH_RC2_CBC_40_MD5"},
-    {0x0008, POLICY_CAT_EXPORT, "TLS_RSA_EXPORT_WITH_DES40_CBC_SHA"},
-    {0x0014, POLICY_CAT_EXPORT, "TLS_DHE_RSA_EXPORT_WITH_DES40_CBC_SHA"},
-    {0x0018, POLICY_CAT_NULL | POLICY_CAT_RC4, "TLS_DH_anon_WITH_RC4_128_MD5"},
-    {0x0034, POLICY_CAT_NULL, "TLS_DH_anon_WITH_AES_128_CBC_SHA"},
-    /* signalling values (RFC 5746 §3.3, RFC 7507 §6) */
-    {0x00ff, POLICY_CAT_SCSV, "TLS_EMPTY_RENEGOTIATION_INFO_SCSV"},
-    {0x5600, POLICY_CAT_SCSV, "TLS_FALLBACK_SCSV"},
-};
 
 static const struct policy builtins[] = {
     {
@@ -175,37 +105,20 @@ policy_default(void)
 const char *
 policy_suite_name(uint16_t id)
 {
-    const struct names_suite *ns;
+    const struct names_suite *ns = names_suite_info(id);
 
-    for (size_t i = 0; i < ARRAY_LEN(suite_table); i++) {
-        if (suite_table[i].id == id) {
-            return suite_table[i].name;
-        }
-    }
-    /* the full IANA registry in names.c */
-    ns = names_suite_info(id);
     return ns != NULL ? ns->name : NULL;
 }
 
 bool
 policy_suite_by_name(const char *name, uint16_t *out)
 {
-    for (size_t i = 0; i < ARRAY_LEN(suite_table); i++) {
-        if (strcasecmp(suite_table[i].name, name) == 0) {
-            *out = suite_table[i].id;
-            return true;
-        }
-    }
-    /*
-     * names.c is indexed by id only; walking all 65536 ids costs about a
-     * millisecond and happens only for names outside the local table, at
-     * config load time.
-     */
-    for (uint32_t id = 0; id <= 0xffff; id++) {
-        const struct names_suite *ns = names_suite_info((uint16_t)id);
+    /* A walk of the registry (a few hundred names), at config load only. */
+    for (size_t i = 0; i < names_num_suites(); i++) {
+        const struct names_suite *ns = names_suite_at(i);
         if (ns != NULL && ns->name != NULL &&
             strcasecmp(ns->name, name) == 0) {
-            *out = (uint16_t)id;
+            *out = ns->id;
             return true;
         }
     }
@@ -215,15 +128,9 @@ policy_suite_by_name(const char *name, uint16_t *out)
 unsigned
 policy_suite_categories(uint16_t id)
 {
-    const struct names_suite *ns;
+    const struct names_suite *ns = names_suite_info(id);
     unsigned cats = 0;
 
-    for (size_t i = 0; i < ARRAY_LEN(suite_table); i++) {
-        if (suite_table[i].id == id) {
-            return suite_table[i].cats;
-        }
-    }
-    ns = names_suite_info(id);
     if (ns == NULL) {
         return 0;
     }
