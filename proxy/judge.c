@@ -89,19 +89,11 @@ judge_attempt(struct judge *j, struct attempt *a, const struct policy *p)
     }
 }
 
-static bool
-starts_ja(const char *v)
-{
-    return v != NULL && strncmp(v, "ja", 2) == 0;
-}
-
 const char *
 judge_lang(const char *opt, enum config_lang cfg)
 {
-    const char *v;
-
     if (opt != NULL) {
-        return strcmp(opt, "ja") == 0 ? "ja" : "en";
+        return advice_lang_normalise(opt);
     }
     if (cfg == LANG_JA) {
         return "ja";
@@ -110,12 +102,5 @@ judge_lang(const char *opt, enum config_lang cfg)
         return "en";
     }
     /* POSIX precedence: LC_ALL, then LC_MESSAGES, then LANG. */
-    v = getenv("LC_ALL");
-    if (v == NULL || v[0] == '\0') {
-        v = getenv("LC_MESSAGES");
-    }
-    if (v == NULL || v[0] == '\0') {
-        v = getenv("LANG");
-    }
-    return starts_ja(v) ? "ja" : "en";
+    return advice_lang_from_env();
 }
