@@ -160,12 +160,40 @@ app_accept_cb(struct evconnlistener *lev, evutil_socket_t fd,
 }
 
 static void
+app_accept_resume_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct app_listener *l = arg;
+
+    if (l->lev != NULL && !l->app->stopping) {
+        evconnlistener_enable(l->lev);
+    }
+}
+
+/*
+ * app_accept_error_cb: out of descriptors or memory (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM) the pending connection stays in the backlog and the
+ * listener would be woken again at once. Pause accepting briefly so the
+ * loop keeps serving the connections it has (whose ends free descriptors),
+ * and log the first error of each burst only.
+ */
+static void
 app_accept_error_cb(struct evconnlistener *lev, void *arg)
 {
+    struct app_listener *l = arg;
     int err = EVUTIL_SOCKET_ERROR();
+    struct timeval pause = {0, APP_ACCEPT_PAUSE_MS * 1000};
 
-    /* EMFILE and friends: keep running, the next accept may succeed. */
-    log_warn("accept: %s", evutil_socket_error_to_string(err));
+    if (l->accept_errors++ % 1000 == 0) {
+        log_warn("listener %s: accept: %s (pausing %d ms)", l->c->name,
+                 evutil_socket_error_to_string(err), APP_ACCEPT_PAUSE_MS);
+    }
+    l->app->stats.limits_hit++;
+    if (l->ev_resume == NULL) {
+        l->ev_resume = evtimer_new(l->app->base, app_accept_resume_cb, l);
+    }
+    if (l->ev_resume != NULL && evconnlistener_disable(lev) == 0) {
+        evtimer_add(l->ev_resume, &pause);
+    }
 }
 
 static void
@@ -316,6 +344,10 @@ app_free(struct app *app)
         if (app->listeners[i].lev != NULL) {
             evconnlistener_free(app->listeners[i].lev);
             app->listeners[i].lev = NULL;
+        }
+        if (app->listeners[i].ev_resume != NULL) {
+            event_free(app->listeners[i].ev_resume);
+            app->listeners[i].ev_resume = NULL;
         }
     }
     free(app->listeners);

@@ -36,7 +36,12 @@ struct app_listener {
     struct evconnlistener *lev;
     struct app *app;
     uint64_t accepted;
+    struct event *ev_resume;        /* re-enables accept after EMFILE */
+    uint64_t accept_errors;
 };
+
+/* Pause after an accept error such as EMFILE, instead of spinning. */
+#define APP_ACCEPT_PAUSE_MS 100
 
 /*
  * struct app_conn is embedded in every live connection object (test-mode
