@@ -106,6 +106,11 @@ struct relay_ctx {
     bool splice_on;
     size_t num_pipes;
     struct relay_pipe pipes[RELAY_PIPE_POOL];
+    /* Relays whose reads stopped for fairness, resumed after the next poll
+     * (event_active alone would run them again before epoll is asked). */
+    struct event ev_kick;
+    bool kick_armed;
+    struct relay *kick_head;
 };
 
 /* A bounded copy of a peer string kept for the record (NULL when empty). */
@@ -147,6 +152,8 @@ struct relay {
     struct event ev_c, ev_s, ev_timer;
     bool c_ev;                 /* ev_c added */
     bool s_ev;                 /* ev_s added */
+    uint8_t kick_dirs;         /* in ctx->kick_head: 1 << direction */
+    struct relay *kick_prev, *kick_next;
     enum rphase phase;
     bool dead;
     bool recorded;
@@ -203,6 +210,7 @@ static void relay_timer_cb(evutil_socket_t fd, short what, void *arg);
 static void relay_ev_cb(evutil_socket_t fd, short what, void *arg);
 static void relay_connected(struct relay *r, bool check);
 static void relay_abort(struct relay *r, bool rst);
+static void relay_kick_cb(evutil_socket_t fd, short what, void *arg);
 static void relay_front_input(struct relay *r);
 static void relay_watch(struct relay *r, int di, const uint8_t *p, size_t n);
 static void relay_finish(struct relay *r);
@@ -223,6 +231,7 @@ relay_ctx_get(struct app *app)
         return NULL;
     }
     ctx->base = app->base;
+    evtimer_assign(&ctx->ev_kick, app->base, relay_kick_cb, ctx);
     ctx->scratch = malloc(RELAY_SCRATCH);
     ctx->hscap = 65536 + 4;
     ctx->hsbuf = malloc(ctx->hscap);
@@ -242,6 +251,7 @@ relay_ctx_free(struct relay_ctx *ctx)
     if (ctx == NULL) {
         return;
     }
+    event_del(&ctx->ev_kick);
     if (ctx->dns != NULL) {
         evdns_base_free(ctx->dns, 1);
     }
@@ -337,6 +347,75 @@ rd_kick(struct relay *r, int di)
 
     if (added && d->rd_ready && !d->eof && !d->paused && !r->dead) {
         event_active(src_ev(r, di), EV_READ, 1);
+    }
+}
+
+/*
+ * rd_kick_later resumes reading the sender of `di` after the loop has
+ * polled again, so a sender that never runs dry cannot starve the others
+ * (a ctx-wide zero-timeout timer; timers run after the poll).
+ */
+static void
+rd_kick_later(struct relay *r, int di)
+{
+    struct relay_ctx *ctx = r->ctx;
+
+    if (r->kick_dirs == 0) {
+        r->kick_prev = NULL;
+        r->kick_next = ctx->kick_head;
+        if (ctx->kick_head != NULL) {
+            ctx->kick_head->kick_prev = r;
+        }
+        ctx->kick_head = r;
+    }
+    r->kick_dirs |= (uint8_t)(1u << di);
+    if (!ctx->kick_armed) {
+        struct timeval zero = {0, 0};
+        evtimer_add(&ctx->ev_kick, &zero);
+        ctx->kick_armed = true;
+    }
+}
+
+/* rd_kick_unlink takes `r` off the list (it is being freed). */
+static void
+rd_kick_unlink(struct relay *r)
+{
+    if (r->kick_dirs == 0) {
+        return;
+    }
+    if (r->kick_prev != NULL) {
+        r->kick_prev->kick_next = r->kick_next;
+    } else {
+        r->ctx->kick_head = r->kick_next;
+    }
+    if (r->kick_next != NULL) {
+        r->kick_next->kick_prev = r->kick_prev;
+    }
+    r->kick_prev = r->kick_next = NULL;
+    r->kick_dirs = 0;
+}
+
+static void
+relay_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct relay_ctx *ctx = arg;
+    struct relay *r = ctx->kick_head;
+
+    (void)fd;
+    (void)what;
+    ctx->kick_armed = false;
+    ctx->kick_head = NULL;
+    while (r != NULL) {
+        struct relay *next = r->kick_next;
+        uint8_t dirs = r->kick_dirs;
+        r->kick_dirs = 0;
+        r->kick_prev = r->kick_next = NULL;
+        for (int di = 0; di < 2; di++) {
+            if (dirs & (1u << di)) {
+                rd_kick(r, di); /* only queues: no callback runs here */
+            }
+        }
+        r = next;
     }
 }
 
@@ -599,6 +678,7 @@ relay_free(struct relay *r)
     }
     relay_close_fds(r, true, true);
     event_del(&r->ev_timer);
+    rd_kick_unlink(r);
     for (int i = 0; i < 2; i++) {
         struct rdir *d = &r->d[i];
         free(d->buf);
@@ -1034,7 +1114,7 @@ relay_splice_read(struct relay *r, int di)
         }
     }
     if (d->rd_ready && !d->paused) {
-        rd_kick(r, di); /* fairness: the rest after the others */
+        rd_kick_later(r, di); /* fairness: the rest after the others */
     }
     if (d->has_pipe && d->pipe_len == 0) {
         pipe_give(r->ctx, &d->pipe, true);
@@ -1140,7 +1220,7 @@ relay_read(struct relay *r, int di)
         relay_abort(r, true);
         return;
     }
-    rd_kick(r, di); /* fairness: the rest after the others */
+    rd_kick_later(r, di); /* fairness: the rest after the others */
 }
 
 /* ---- watching: the plaintext dialog ---- */
@@ -1494,7 +1574,7 @@ relay_drain_input(struct relay *r)
         relay_kill(r); /* EOF or error: the client is done */
         return;
     }
-    rd_kick(r, C2S);
+    rd_kick_later(r, C2S);
 }
 
 /* relay_writable: the receiver of `di` has room again. */
@@ -2062,7 +2142,7 @@ relay_front_input(struct relay *r)
             return; /* rd_ready stays: the next phase reads the rest */
         }
     }
-    rd_kick(r, C2S);
+    rd_kick_later(r, C2S);
 }
 
 /* ---- start ---- */
