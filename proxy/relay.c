@@ -707,8 +707,9 @@ relay_free_conn(struct app_conn *c)
 }
 
 /*
- * relay_kill ends the relay from inside a callback chain: the record is
- * written and both sockets are closed now; the memory is freed when the
+ * relay_kill ends the relay from inside a callback chain: both sockets are
+ * closed now (their last bytes and FIN leave before the record is made)
+ * and the record is written; the memory is freed when the
  * relay's own callback returns (relay_ev_cb, relay_timer_cb), or else from
  * a zero-timeout activation of its timer, so nobody up the stack touches
  * freed memory (as session_kill).
@@ -721,8 +722,8 @@ relay_kill(struct relay *r)
     }
     r->dead = true;
     r->phase = RP_DONE;
-    relay_record(r);
     relay_close_fds(r, true, true);
+    relay_record(r);
     evtimer_del(&r->ev_timer);
     event_active(&r->ev_timer, EV_TIMEOUT, 1);
 }
@@ -968,15 +969,19 @@ relay_flush(struct relay *r, int di)
 /*
  * relay_send passes `n` bytes just read (in the scratch buffer) to the
  * other side now; what it does not take (EAGAIN) goes to the backlog.
+ * `more` (MSG_MORE) when the sender's FIN is known to follow: the kernel
+ * holds the bytes until the half-close, which then leaves in the same
+ * segment.
  */
 static bool
-relay_send(struct relay *r, int di, const uint8_t *p, size_t n)
+relay_send(struct relay *r, int di, const uint8_t *p, size_t n, bool more)
 {
     struct rdir *d = &r->d[di];
     size_t done = 0;
+    int flags = MSG_NOSIGNAL | (more ? MSG_MORE : 0);
 
     while (done < n) {
-        ssize_t w = send(dst_fd(r, di), p + done, n - done, MSG_NOSIGNAL);
+        ssize_t w = send(dst_fd(r, di), p + done, n - done, flags);
         if (w > 0) {
             done += (size_t)w;
             continue;
@@ -1183,20 +1188,61 @@ relay_read(struct relay *r, int di)
         }
         n = recv(src, buf, want, 0);
         if (n > 0) {
+            size_t got = (size_t)n;
+            enum { MORE, EMPTY, FIN, FAIL } after = MORE;
+
             touch(r);
-            count_bytes(r, di, (size_t)n);
+            count_bytes(r, di, got);
             if (d->watch != W_NONE) {
-                relay_watch(r, di, buf, (size_t)n);
+                relay_watch(r, di, buf, got);
                 if (r->dead) {
                     return;
                 }
             }
+            /*
+             * A short read usually emptied the socket. The read that
+             * proves it (EAGAIN) or finds the FIN comes before the send,
+             * so that bytes and FIN leave in one segment (MSG_MORE, then
+             * the half-close). Each read is watched on its own, as read.
+             */
+            if (got < want && d->len == 0) {
+                ssize_t m = recv(src, buf + got, want - got, 0);
+                if (m > 0) {
+                    count_bytes(r, di, (size_t)m);
+                    if (d->watch != W_NONE) {
+                        relay_watch(r, di, buf + got, (size_t)m);
+                        if (r->dead) {
+                            return;
+                        }
+                    }
+                    got += (size_t)m;
+                } else if (m == 0) {
+                    after = FIN;
+                } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                    after = EMPTY;
+                } else if (errno != EINTR) {
+                    after = FAIL;
+                }
+            }
             if (d->len > 0) {
-                d->len += (size_t)n;
+                d->len += got;
                 if (!relay_flush(r, di)) {
                     return;
                 }
-            } else if (!relay_send(r, di, buf, (size_t)n)) {
+            } else if (!relay_send(r, di, buf, got, after == FIN)) {
+                return;
+            }
+            if (after == FIN) {
+                relay_src_eof(r, di);
+                return;
+            }
+            if (after == FAIL) {
+                set_closed_first(r, di == C2S ? "client" : "server");
+                relay_abort(r, true);
+                return;
+            }
+            if (after == EMPTY) {
+                d->rd_ready = false;
                 return;
             }
             if (d->paused) {
@@ -1718,7 +1764,7 @@ relay_start_relay(struct relay *r)
 
     /* Proxy: the success reply first, then what the client sent early. */
     if (r->reply.len > 0 &&
-        !relay_send(r, S2C, r->reply.data, r->reply.len)) {
+        !relay_send(r, S2C, r->reply.data, r->reply.len, false)) {
         return;
     }
     r->bytes_out += r->reply.len;
@@ -1734,7 +1780,7 @@ relay_start_relay(struct relay *r)
         bbuf_cleanup(&r->front); /* bytes_in counted when read */
         relay_watch(r, C2S, copy, n);
         if (!r->dead && r->d[C2S].len == 0) {
-            (void)relay_send(r, C2S, copy, n);
+            (void)relay_send(r, C2S, copy, n, false);
         }
         free(copy);
     }
