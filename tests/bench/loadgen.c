@@ -199,6 +199,12 @@ run_server(uint16_t port, const char *mode)
             }
             if (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
                 ssize_t r = read(fd, lg_buf, sizeof(lg_buf));
+                /* stream: read as much per event as it writes (4 x), so
+                 * the upstream is not what limits the upload direction */
+                for (int k = 1; stream && k < 4 && r == (ssize_t)LG_BUF;
+                     k++) {
+                    r = read(fd, lg_buf, sizeof(lg_buf));
+                }
                 if (r == 0 || (r < 0 && errno != EAGAIN)) {
                     close(fd);
                     continue;
