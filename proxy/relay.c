@@ -88,6 +88,9 @@
 #define RELAY_SPLICE_CHUNK (1024 * 1024)
 #define RELAY_PIPE_POOL 64
 #define RELAY_PIPE_SIZE (256 * 1024)
+/* Bytes spliced per callback before letting other connections run (about
+ * one pipe-full: a busy transfer must not delay new connections). */
+#define RELAY_SPLICE_BUDGET RELAY_PIPE_SIZE
 
 enum rphase { RP_FRONT, RP_CONNECT, RP_RELAY, RP_DRAIN, RP_DONE };
 enum rwatch { W_NONE, W_LINES, W_TLS };
@@ -1062,16 +1065,19 @@ relay_pipe_out(struct relay *r, int di)
  * relay_splice_read moves bytes with splice(2): sender -> pipe ->
  * receiver, with no copy through user space. The pipe is borrowed from the
  * pool while bytes sit in it. A short splice does not prove the socket
- * empty (the pipe has slots, not bytes), so it reads until EAGAIN. false
- * when no pipe can be had (the caller copies instead).
+ * empty (the pipe has slots, not bytes), so it reads until EAGAIN, or
+ * until RELAY_SPLICE_BUDGET bytes moved (then it resumes after the next
+ * poll). false when no pipe can be had (the caller copies instead).
  */
 static bool
 relay_splice_read(struct relay *r, int di)
 {
     struct rdir *d = &r->d[di];
     int src = src_fd(r, di);
+    size_t moved = 0;
 
-    for (int round = 0; round < RELAY_READ_ROUNDS; round++) {
+    for (int round = 0; round < RELAY_READ_ROUNDS &&
+                        moved < RELAY_SPLICE_BUDGET; round++) {
         ssize_t n;
         if (!d->has_pipe) {
             if (!pipe_take(r->ctx, &d->pipe)) {
@@ -1109,6 +1115,7 @@ relay_splice_read(struct relay *r, int di)
         r->spliced = true;
         touch(r);
         count_bytes(r, di, (size_t)n);
+        moved += (size_t)n;
         d->pipe_len += (size_t)n;
         if (!relay_pipe_out(r, di)) {
             return true;
