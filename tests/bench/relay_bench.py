@@ -17,8 +17,12 @@ Measured for each target, with tests/bench/loadgen.c (C, epoll):
          way; proxy CPU per GB moved
   idle   memory per idle relayed connection: VmRSS growth over IDLE
          connections that each sent a hello and got an answer
-Usage: relay_bench.py [--seconds S] [--conc N] [--idle N] [--quick]
-                      [--tlsready PATH] [--markdown FILE]
+The machine is shared and noisy: conn and tput run ROUNDS times, the
+targets alternating within each round, and the table shows the median
+with [min-max]; ratios are of medians. The load generator's own CPU per
+connection is shown too (it shares the cores with the proxy).
+Usage: relay_bench.py [--seconds S] [--conc N] [--idle N] [--rounds R]
+                      [--quick] [--tlsready PATH] [--markdown FILE]
 """
 import argparse
 import os
@@ -27,6 +31,7 @@ import shutil
 import signal
 import socket
 import ssl
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -109,7 +114,7 @@ class Bench:
         self.tmp = tempfile.mkdtemp(prefix="relay-bench-")
         self.procs = []
         self.targets = []    # (name, pid_fn, {kind: port})
-        self.results = {}
+        self.results = {}    # name -> key -> [value per round]
 
     def spawn(self, argv, env=None, **kw):
         e = dict(os.environ)
@@ -263,17 +268,25 @@ defaults
 
     # -- measurements --
     def loadgen(self, *argv, timeout=600):
+        r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         out = subprocess.run([self.lg] + [str(a) for a in argv],
                              capture_output=True, text=True,
                              timeout=timeout).stdout
-        kv = {}
+        r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        kv = {"lg_cpu_s": (r1.ru_utime - r0.ru_utime) +
+              (r1.ru_stime - r0.ru_stime)}
         for tok in out.split():
             if "=" in tok:
                 k, v = tok.split("=", 1)
                 kv[k] = float(v)
         return kv
 
-    def measure(self, name, pid_fn, ports):
+    def note(self, name, key, value):
+        if value is None:
+            return
+        self.results.setdefault(name, {}).setdefault(key, []).append(value)
+
+    def measure_round(self, name, pid_fn, ports):
         a = self.args
         res = {}
         pid = pid_fn() if pid_fn else None
@@ -288,6 +301,8 @@ defaults
         res["failed"] = kv.get("failed", 0)
         res["cpu_us_conn"] = ((c1 - c0) * 1e6 / kv["conns"]
                               if pid and kv.get("conns") else None)
+        res["lg_us_conn"] = (kv["lg_cpu_s"] * 1e6 / kv["conns"]
+                             if kv.get("conns") else None)
         time.sleep(1)
         # throughput
         for streams in (1, 32):
@@ -301,7 +316,22 @@ defaults
             res["cpu_s_gb%d" % streams] = (c1 - c0) / gb if pid and gb else \
                 None
             time.sleep(1)
-        # idle memory
+        for k, v in res.items():
+            self.note(name, k, v)
+        self.report(name, res)
+
+    def report(self, name, res):
+        if not res:
+            return
+        print("# %s: %s" % (name, " ".join(
+            "%s=%s" % (k, ("%.2f" % v) if isinstance(v, float) else v)
+            for k, v in res.items())))
+        sys.stdout.flush()
+
+    def measure_idle(self, name, pid_fn, ports):
+        a = self.args
+        res = {}
+        pid = pid_fn() if pid_fn else None
         if pid and a.idle > 0:
             before = rss_kib(pid)
             p = subprocess.Popen([self.lg, "idle", str(ports["hold"]),
@@ -317,19 +347,20 @@ defaults
             res["idle_ready"] = ready
             res["kib_idle"] = (after - before) / ready if ready else None
             time.sleep(2)   # let the proxy close them
-        self.results[name] = res
-        print("# %s: %s" % (name, " ".join(
-            "%s=%s" % (k, ("%.2f" % v) if isinstance(v, float) else v)
-            for k, v in res.items())))
-        sys.stdout.flush()
+        for k, v in res.items():
+            self.note(name, k, v)
+        self.report(name, res)
 
     def table(self):
         names = [t[0] for t in self.targets]
         refs = [n for n in ("nginx", "haproxy") if n in self.results]
 
+        def med(name, key):
+            vals = self.results.get(name, {}).get(key)
+            return statistics.median(vals) if vals else None
+
         def best(key, lower=False):
-            vals = [self.results[n].get(key) for n in refs
-                    if self.results[n].get(key)]
+            vals = [med(n, key) for n in refs if med(n, key)]
             if not vals:
                 return None
             return min(vals) if lower else max(vals)
@@ -338,6 +369,7 @@ defaults
                 ("p50 latency us", "p50", True, "%.0f"),
                 ("p99 latency us", "p99", True, "%.0f"),
                 ("CPU us/conn", "cpu_us_conn", True, "%.1f"),
+                ("loadgen CPU us/conn", "lg_us_conn", None, "%.1f"),
                 ("1 stream up MB/s", "up1", False, "%.0f"),
                 ("1 stream down MB/s", "down1", False, "%.0f"),
                 ("CPU s/GB (1 stream)", "cpu_s_gb1", True, "%.2f"),
@@ -351,11 +383,19 @@ defaults
         for label, key, lower, fmt in rows:
             cells = [label]
             for n in names:
-                v = self.results.get(n, {}).get(key)
-                cells.append(fmt % v if isinstance(v, (int, float)) else "-")
-            b = best(key, lower)
-            t = self.results.get("tlsready", {}).get(key)
-            if b and t:
+                vals = self.results.get(n, {}).get(key)
+                if not vals:
+                    cells.append("-")
+                elif len(vals) == 1:
+                    cells.append(fmt % vals[0])
+                else:
+                    cells.append((fmt + " [" + fmt + "-" + fmt + "]") % (
+                        statistics.median(vals), min(vals), max(vals)))
+            b = best(key, bool(lower))
+            t = med("tlsready", key)
+            if lower is None:
+                cells.append("-")
+            elif b and t:
                 ratio = (b / t) if lower else (t / b)
                 cells.append("%.2fx%s" % (ratio, " (lower is better, "
                                           "shown as best/tlsready)" if lower
@@ -371,8 +411,10 @@ def main():
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--conc", type=int, default=32)
     ap.add_argument("--idle", type=int, default=5000)
+    ap.add_argument("--rounds", type=int, default=3,
+                    help="conn/tput rounds, targets alternating (medians)")
     ap.add_argument("--quick", action="store_true",
-                    help="2 s per test, 1000 idle connections")
+                    help="2 s per test, 1000 idle connections, 1 round")
     ap.add_argument("--tlsready", default=os.environ.get("TLSREADY"))
     ap.add_argument("--markdown", help="also write the table here")
     ap.add_argument("--keep", action="store_true")
@@ -380,7 +422,7 @@ def main():
                     help="skip the tlsready run without splice(2)")
     args = ap.parse_args()
     if args.quick:
-        args.seconds, args.idle = 2.0, 1000
+        args.seconds, args.idle, args.rounds = 2.0, 1000, 1
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     if args.idle * 2 + 100 > hard:
@@ -394,10 +436,16 @@ def main():
         b.start_tlsready("tlsready", True)
         if not args.no_nosplice:
             b.start_tlsready("tlsready-nosplice", False)
-        print("# %d cores; %s s per test; %d at a time; %d idle" % (
-            os.cpu_count(), args.seconds, args.conc, args.idle))
+        print("# %d cores; %s s per test; %d at a time; %d idle; %d rounds"
+              % (os.cpu_count(), args.seconds, args.conc, args.idle,
+                 args.rounds))
+        for rnd in range(max(1, args.rounds)):
+            print("# round %d" % (rnd + 1))
+            k = rnd % len(b.targets)   # rotate: no target always first
+            for name, pid_fn, ports in b.targets[k:] + b.targets[:k]:
+                b.measure_round(name, pid_fn, ports)
         for name, pid_fn, ports in b.targets:
-            b.measure(name, pid_fn, ports)
+            b.measure_idle(name, pid_fn, ports)
         t = b.table()
         print(t)
         if args.markdown:
