@@ -224,13 +224,26 @@ jw_key(struct jw *w, const char *k)
         w->error = true;
     }
     size_t n = strlen(k);
+    bool plain = true;
     uint8_t *o;
 
     /*
-     * Keys are our own plain ASCII names (json.h says so), written as
-     * they are; peer bytes are only ever values.
+     * Our own keys are plain ASCII and are copied in one piece; a key
+     * that is not (an IMAP ID field name is a key in the records) goes
+     * through the escaper like any peer string. fuzz_mailproto found a
+     * control byte in an ID key when this check was skipped.
      */
+    for (size_t i = 0; i < n && plain; i++) {
+        plain = json_plain((uint8_t)k[i]);
+    }
     jw_sep(w);
+    if (!plain) {
+        bbuf_put_u8(w->b, '"');
+        json_put_escaped(w->b, (const uint8_t *)k, n);
+        bbuf_put(w->b, "\":", 2);
+        w->after_key = true;
+        return;
+    }
     o = bbuf_grow(w->b, n + 3);
     if (o != NULL) {
         o[0] = '"';

@@ -38,9 +38,9 @@ void jw_arr_begin(struct jw *w);
 void jw_arr_end(struct jw *w);
 
 /*
- * jw_key writes an object key. `k` must be one of our own plain ASCII
- * names (no quote, backslash or control character): keys are never
- * escaped. Peer-supplied bytes are only ever values.
+ * jw_key writes an object key (NUL-terminated). Plain ASCII keys, our own
+ * names, are copied as they are; anything else (a peer-supplied field
+ * name such as an IMAP ID key) is escaped like a string value.
  */
 void jw_key(struct jw *w, const char *k);
 
