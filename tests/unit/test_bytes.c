@@ -87,6 +87,20 @@ test_bbuf_and_json(void)
                  "{\"sni\":\"a\\\"\\u003c\\u0000\\n\\ufffd\\u2028z\","
                  "\"list\":[-1,\"0x0303\"]}") == 0);
     CHECK(!json_utf8_clean(hostile, sizeof(hostile)));
+    bbuf_cleanup(&b);
+
+    /* A key that is not plain ASCII (a peer's IMAP ID field) is escaped. */
+    bbuf_init(&b, 4096);
+    jw_init(&w, &b);
+    jw_obj_begin(&w);
+    jw_key(&w, "x\x04\"<");
+    jw_int(&w, 1);
+    jw_key(&w, "plain_key");
+    jw_int(&w, 2);
+    jw_obj_end(&w);
+    CHECK(jw_ok(&w));
+    CHECK(strcmp(bbuf_cstr(&b),
+                 "{\"x\\u0004\\\"\\u003c\":1,\"plain_key\":2}") == 0);
     CHECK(json_utf8_clean((const uint8_t *)"mail.example", 12));
     bbuf_cleanup(&b);
 }
