@@ -50,9 +50,14 @@ fuzz: test-deps
 	cmake --build build-fuzz -j$(JOBS)
 	cd build-fuzz && ctest --output-on-failure -j$(JOBS) -L fuzz
 
+# Benchmarks, side by side in one run each (doc/benchmarks.md): the parser,
+# test mode against a read-hello-and-close server, relay mode against
+# nginx (stream + ssl_preread) and HAProxy in front of the same upstream.
 bench: build
 	@sh scripts/deps.sh bench
-	python3 tests/bench/run.py --build $(BUILD)
+	./$(BUILD)/tests/bench_bench_parse 300000
+	python3 tests/bench/testmode_bench.py --build $(BUILD)
+	python3 tests/bench/relay_bench.py --tlsready $(BUILD)/tlsready
 
 clean:
 	rm -rf $(BUILD) build-asan build-fuzz
