@@ -6,6 +6,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "advice.h"
 #include "names.h"
 #include "verdict.h"
 
@@ -183,5 +184,17 @@ console_attempt(struct console *c, const struct attempt *a)
             a->peer_addr, (unsigned)a->peer_port, a->listener,
             c->color ? verdict_color(a->verdict.kind) : "", kind,
             c->color ? "\033[0m" : "", versions, client, text);
+    /*
+     * What to do, at a glance: the first advice items' titles (our own
+     * catalogue text); the full steps are in the record, the dashboard
+     * and `tlsready report`.
+     */
+    for (size_t i = 0; i < a->verdict.num_advice && i < 2; i++) {
+        const struct advice *ad = advice_get(a->verdict.advice[i]);
+        if (ad != NULL) {
+            fprintf(c->out, "          -> %s  [%s]\n",
+                    advice_title(ad, c->lang), ad->id);
+        }
+    }
     fflush(c->out);
 }
