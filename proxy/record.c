@@ -279,10 +279,19 @@ put_record(struct jw *w, const struct attempt *a, const char *lang,
         jw_obj_begin(w);
         if (reduced) {
             put_hello_summary(w, &a->ch, a->raw_len);
-        } else if (a->fp != NULL) {
-            hello_json_put_client_fp(w, &a->ch, a->fp, a->raw, a->raw_len);
         } else {
-            hello_json_put_client(w, &a->ch, a->raw, a->raw_len);
+            /*
+             * A well-formed hello's bytes are in raw_hex below, so its
+             * SHA-256 (the largest hash of an attempt: ~9 blocks) is left
+             * to whoever needs it; a malformed one keeps raw_sha256, as
+             * DESIGN.md lists it for observations.
+             */
+            bool ok = a->ch.status == CH_OK && a->capture_error == NULL;
+            hello_json_put_client_fp(w, &a->ch, a->fp, ok ? NULL : a->raw,
+                                     ok ? 0 : a->raw_len);
+            if (ok) {
+                jw_kv_uint(w, "raw_len", a->raw_len);
+            }
         }
         /*
          * The bytes as received (record headers included), so a record
