@@ -132,6 +132,23 @@ split_word(struct bcur *c, struct bcur *word)
     return false;
 }
 
+/*
+ * split_command splits a POP3/SMTP command line (no CRLF) into its verb
+ * and the rest, leniently: trailing SP/HTAB dropped, SPs after the verb
+ * skipped. It returns true when arguments follow the verb.
+ */
+static bool
+split_command(const struct bcur *cmd, struct bcur *verb, struct bcur *rest)
+{
+    bool has_args;
+
+    *rest = *cmd;
+    view_trim_ws(rest);
+    has_args = split_word(rest, verb);
+    view_skip_sp(rest);
+    return has_args && bcur_left(rest) > 0;
+}
+
 /* eq_any is true when `v` equals one of `list` ignoring ASCII case. */
 static bool
 eq_any(const struct bcur *v, const char *const *list, size_t n)
@@ -912,15 +929,12 @@ pop3_command(struct mailproto *m, struct bbuf *out, const struct bcur *cmd)
                                               "RETR", "DELE", "RSET",
                                               "TOP",  "UIDL", "LAST"};
     struct mp_facts *f = &m->facts;
-    struct bcur c = *cmd;
+    struct bcur c;
     struct bcur verb, mech;
     bool has_args;
     bool is_transaction;
 
-    view_trim_ws(&c);
-    has_args = split_word(&c, &verb);
-    view_skip_sp(&c);
-    has_args = has_args && bcur_left(&c) > 0;
+    has_args = split_command(cmd, &verb, &c);
     if (bcur_left(&verb) == 0) {
         f->num_bad_syntax++;
         bbuf_put_str(out, "-ERR Missing command\r\n");
@@ -1062,14 +1076,11 @@ smtp_command(struct mailproto *m, struct bbuf *out, const struct bcur *cmd)
     static const char *const refused[] = {"VRFY", "EXPN", "HELP", "ETRN",
                                           "TURN", "BURL"};
     struct mp_facts *f = &m->facts;
-    struct bcur c = *cmd;
+    struct bcur c;
     struct bcur verb, mech;
     bool has_args, is_mail, is_refused;
 
-    view_trim_ws(&c);
-    has_args = split_word(&c, &verb);
-    view_skip_sp(&c);
-    has_args = has_args && bcur_left(&c) > 0;
+    has_args = split_command(cmd, &verb, &c);
     if (bcur_left(&verb) == 0) {
         f->num_bad_syntax++;
         bbuf_put_str(out, "500 5.5.2 Syntax error, command missing\r\n");
