@@ -130,13 +130,3 @@ addrcount_dec(struct addrcount *ac, const struct sockaddr *sa)
         free(dead);
     }
 }
-
-size_t
-addrcount_get(const struct addrcount *ac, const struct sockaddr *sa)
-{
-    uint8_t k[17];
-    size_t n = ac_key(sa, k);
-    struct ac_node **pp = ac_find((struct addrcount *)ac, k, n);
-
-    return *pp != NULL ? (*pp)->count : 0;
-}

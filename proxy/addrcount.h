@@ -28,7 +28,4 @@ MUST_CHECK bool addrcount_inc(struct addrcount *ac, const struct sockaddr *sa,
 /* addrcount_dec removes one connection counted by addrcount_inc. */
 void addrcount_dec(struct addrcount *ac, const struct sockaddr *sa);
 
-/* addrcount_get returns the live count for `sa`. */
-size_t addrcount_get(const struct addrcount *ac, const struct sockaddr *sa);
-
 #endif /* TLSREADY_ADDRCOUNT_H */

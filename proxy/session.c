@@ -815,13 +815,6 @@ session_timer_cb(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-void
-session_shutdown(struct session *s)
-{
-    /* Attempts in flight finish on their own timers; nothing to cut. */
-    (void)s;
-}
-
 static enum mp_proto
 session_mp_proto(enum listener_proto p)
 {

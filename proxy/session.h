@@ -19,13 +19,6 @@
 void session_start(struct app_listener *l, int fd,
                    const struct sockaddr *peer, socklen_t peer_len);
 
-/*
- * session_shutdown asks a live session to end soon (tlsready is stopping):
- * it keeps running until its current phase ends or times out, so its
- * record is complete.
- */
-void session_shutdown(struct session *s);
-
 /* session_free releases everything; NULL-safe and idempotent by design. */
 void session_free(struct session *s);
 
