@@ -634,9 +634,14 @@ class Tlsready:
         return out
 
     # -- records --
-    def read_records(self, path=None):
-        """All records; a line that does not parse is a check failure
-        (reported once per line) and is returned as {"_bad": line}."""
+    def read_records(self, path=None, complete_only=False):
+        """All records; a line that does not parse is returned as
+        {"_bad": line, "_err": why} for the caller's checks.
+        complete_only: leave out a last line that has no newline yet.
+        tlsready writes whole lines in one write(), but a reader can see
+        a write() to a regular file half done (Linux copies it page by
+        page), so a poll must not take a half-written line for a bad
+        record; the final read after the process exits keeps it."""
         path = path or self.records_path
         try:
             with open(path, "rb") as f:
@@ -645,7 +650,7 @@ class Tlsready:
             return []
         recs = []
         lines = data.split(b"\n")
-        if lines and lines[-1] == b"":
+        if lines and (lines[-1] == b"" or complete_only):
             lines.pop()
         for ln in lines:
             try:
@@ -659,7 +664,7 @@ class Tlsready:
         deadline = time.monotonic() + timeout
         recs = []
         while time.monotonic() < deadline:
-            recs = self.read_records(path)
+            recs = self.read_records(path, complete_only=True)
             if len(recs) >= n:
                 return recs
             if self.proc is not None and self.proc.poll() is not None:
