@@ -406,16 +406,14 @@ is_grease16(uint16_t v)
  * properties); this maps it onto the verdict's categories. Single DES is
  * counted with export (both are 56 bits or less, RFC 5469).
  */
-unsigned
-verdict_suite_class(uint16_t s)
+static unsigned
+suite_class_of(uint16_t s, const struct names_suite *ns)
 {
-    const struct names_suite *ns;
     unsigned c = 0;
 
     if (s == 0x00ff || s == 0x5600) {
         return VSUITE_SCSV; /* RFC 5746 and RFC 7507 signalling values */
     }
-    ns = names_suite_info(s);
     if (ns == NULL) {
         return (s >> 8) == 0x13 ? VSUITE_TLS13 : 0;
     }
@@ -449,6 +447,12 @@ verdict_suite_class(uint16_t s)
         c |= VSUITE_ANON;
     }
     return c;
+}
+
+unsigned
+verdict_suite_class(uint16_t s)
+{
+    return suite_class_of(s, names_suite_info(s));
 }
 
 static bool
@@ -547,11 +551,14 @@ struct suite_tally {
  * know: 0x13xx only at TLS 1.3, the rest only below it.
  */
 static bool
-suite_usable(uint16_t s, unsigned cls, const uint16_t *vers, size_t nv)
+suite_usable(const struct names_suite *ns, unsigned cls,
+             const uint16_t *vers, size_t nv)
 {
     for (size_t i = 0; i < nv; i++) {
-        if (names_suite_info(s) != NULL) {
-            if (names_suite_usable_at(s, vers[i])) {
+        if (ns != NULL) {
+            /* names_suite_usable_at, without a second table lookup */
+            if ((ns->flags & NAMES_SF_SCSV) == 0 &&
+                vers[i] >= ns->min_version && vers[i] <= ns->max_version) {
                 return true;
             }
         } else if (((cls & VSUITE_TLS13) != 0) == (vers[i] == TLSV_TLS13)) {
@@ -571,17 +578,20 @@ tally_suites(const struct clienthello *ch, const struct policy *p,
     memset(t, 0, sizeof(*t));
     suite_iter_init(&it, ch);
     while (suite_iter_next(&it, &s)) {
+        const struct names_suite *ns;
         unsigned cls;
 
         if (is_grease16(s)) {
             continue;
         }
-        cls = verdict_suite_class(s);
+        /* One table lookup per suite: this loop runs for every attempt. */
+        ns = names_suite_info(s);
+        cls = suite_class_of(s, ns);
         if ((cls & VSUITE_SCSV) != 0) {
             continue;
         }
         t->offered++;
-        if (!suite_usable(s, cls, vers, nv)) {
+        if (!suite_usable(ns, cls, vers, nv)) {
             continue;
         }
         t->usable++;
