@@ -24,15 +24,10 @@ hj_id_name(struct jw *w, uint16_t id, const char *name, bool grease)
 {
     static const char hexd[] = "0123456789abcdef";
     char buf[192];
-    size_t n = strlen(name);
+    size_t n;
     size_t o = 0;
-    bool plain = n <= 120;
+    bool plain = json_plain_cstr(name, &n) && n <= 120;
 
-    for (size_t i = 0; i < n && plain; i++) {
-        unsigned char c = (unsigned char)name[i];
-        plain = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' &&
-                c != '<' && c != '>' && c != '&' && c != '\'';
-    }
     if (plain) {
         memcpy(buf + o, "{\"id\":\"0x", 9);
         o += 9;

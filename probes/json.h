@@ -75,6 +75,13 @@ void jw_kv_hex16(struct jw *w, const char *k, uint16_t v);
 bool json_utf8_clean(const uint8_t *p, size_t n);
 
 /*
+ * json_plain_cstr measures the NUL-terminated `s` into *len and says
+ * whether every byte is one the writer copies unescaped (printable ASCII
+ * other than " \\ < > & '), in one pass.
+ */
+bool json_plain_cstr(const char *s, size_t *len);
+
+/*
  * json_put_escaped appends `n` bytes to `b` as the inside of a JSON string
  * (no quotes), with the escaping rules above.
  */

@@ -103,6 +103,23 @@ test_bbuf_and_json(void)
                  "{\"x\\u0004\\\"\\u003c\":1,\"plain_key\":2}") == 0);
     CHECK(json_utf8_clean((const uint8_t *)"mail.example", 12));
     bbuf_cleanup(&b);
+
+    /*
+     * json_plain_cstr against the rule it encodes, one byte at a time:
+     * printable ASCII except " \\ < > & ' is copied as it is.
+     */
+    for (unsigned c = 1; c < 256; c++) {
+        char one[3] = {'a', (char)c, '\0'};
+        size_t n = 0;
+        bool want = c >= 0x20 && c < 0x7f && c != '"' && c != '\\' &&
+                    c != '<' && c != '>' && c != '&' && c != '\'';
+        CHECK(json_plain_cstr(one, &n) == want && n == 2);
+    }
+    {
+        size_t n = 99;
+        CHECK(json_plain_cstr("", &n) && n == 0);
+        CHECK(json_plain_cstr("TLS_AES_128_GCM_SHA256", &n) && n == 22);
+    }
 }
 
 int
