@@ -16,6 +16,15 @@
 #include "names.h"
 #include "verdict.h"
 
+static void
+put_digits(char *o, unsigned v, int width)
+{
+    for (int i = width - 1; i >= 0; i--) {
+        o[i] = (char)('0' + v % 10);
+        v /= 10;
+    }
+}
+
 void
 record_time_iso(char buf[64], const struct timespec *ts)
 {
@@ -26,9 +35,28 @@ record_time_iso(char buf[64], const struct timespec *ts)
         snprintf(buf, 64, "1970-01-01T00:00:00.000Z");
         return;
     }
-    snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
-             tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-             tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000000L);
+    if (tm.tm_year + 1900 < 0 || tm.tm_year + 1900 > 9999) {
+        snprintf(buf, 64, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+                 tm.tm_min, tm.tm_sec, ts->tv_nsec / 1000000L);
+        return;
+    }
+    /* Every record has one: fixed-width digits without printf. */
+    put_digits(buf, (unsigned)(tm.tm_year + 1900), 4);
+    buf[4] = '-';
+    put_digits(buf + 5, (unsigned)(tm.tm_mon + 1), 2);
+    buf[7] = '-';
+    put_digits(buf + 8, (unsigned)tm.tm_mday, 2);
+    buf[10] = 'T';
+    put_digits(buf + 11, (unsigned)tm.tm_hour, 2);
+    buf[13] = ':';
+    put_digits(buf + 14, (unsigned)tm.tm_min, 2);
+    buf[16] = ':';
+    put_digits(buf + 17, (unsigned)tm.tm_sec, 2);
+    buf[19] = '.';
+    put_digits(buf + 20, (unsigned)(ts->tv_nsec / 1000000L) % 1000u, 3);
+    buf[23] = 'Z';
+    buf[24] = '\0';
 }
 
 static void

@@ -827,6 +827,19 @@ session_mp_proto(enum listener_proto p)
     return MP_SMTP;
 }
 
+/*
+ * copy_name copies a NUL-terminated name, truncated to fit: what
+ * snprintf("%s") did here, without the format machinery on every accept.
+ */
+static void
+copy_name(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
 void
 session_describe_peer(struct attempt *a, const struct sockaddr *peer)
 {
@@ -863,10 +876,10 @@ session_start(struct app_listener *l, int fd, const struct sockaddr *peer,
     s->fd = fd;
     s->a.id = ++app->next_id;
     clock_gettime(CLOCK_REALTIME, &s->a.t_start);
-    snprintf(s->a.listener, sizeof(s->a.listener), "%s", p->name);
-    snprintf(s->a.mode, sizeof(s->a.mode), "%s", config_mode_str(p->mode));
-    snprintf(s->a.protocol, sizeof(s->a.protocol), "%s",
-             config_proto_str(p->protocol));
+    copy_name(s->a.listener, sizeof(s->a.listener), p->name);
+    copy_name(s->a.mode, sizeof(s->a.mode), config_mode_str(p->mode));
+    copy_name(s->a.protocol, sizeof(s->a.protocol),
+              config_proto_str(p->protocol));
     s->a.implicit_tls = !p->starttls;
     s->a.starttls_offered = p->starttls;
     s->a.finish = config_finish_str(p->finish);
