@@ -60,7 +60,109 @@ fp_cleanup(struct fingerprint *fp)
     bbuf_cleanup(&fp->ja3);
     bbuf_cleanup(&fp->ja4_r);
     bbuf_cleanup(&fp->scratch);
+    free(fp->memo);
+    fp->memo = NULL;
     fp->ok = false;
+}
+
+/* ---- the digest memo ---------------------------------------------------
+ *
+ * Direct-mapped: FP_MEMO_SLOTS entries, the slot chosen by a cheap 64-bit
+ * hash of (kind, input); a hit needs kind, length and every byte to be
+ * equal, so a collision only costs a recomputation. Inputs longer than
+ * FP_MEMO_MAX_IN (a JA3 string of a 512-byte hello is about 230 bytes,
+ * the JA4 lists under 200) are hashed every time and not kept.
+ */
+#define FP_MEMO_SLOTS 32
+#define FP_MEMO_MAX_IN 512
+
+enum fp_memo_kind { FP_MEMO_NONE = 0, FP_MEMO_MD5_HEX, FP_MEMO_SHA256_12 };
+
+struct fp_memo_entry {
+    uint8_t kind;                       /* enum fp_memo_kind; 0 = empty */
+    uint16_t len;
+    char out[FP_MD5_HEX_LEN];           /* 32 or 12 hex digits */
+    uint8_t in[FP_MEMO_MAX_IN];
+};
+
+struct fp_memo {
+    struct fp_memo_entry slot[FP_MEMO_SLOTS];
+    unsigned long long hits;
+    unsigned long long misses;
+};
+
+bool
+fp_memo_enable(struct fingerprint *fp)
+{
+    if (fp->memo == NULL) {
+        fp->memo = calloc(1, sizeof(*fp->memo));
+    }
+    return fp->memo != NULL;
+}
+
+void
+fp_memo_stats(const struct fingerprint *fp, unsigned long long *hits,
+              unsigned long long *misses)
+{
+    *hits = fp->memo != NULL ? fp->memo->hits : 0;
+    *misses = fp->memo != NULL ? fp->memo->misses : 0;
+}
+
+static size_t
+fp_memo_index(uint8_t kind, const uint8_t *p, size_t n)
+{
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ ((uint64_t)n << 8 | kind);
+    uint64_t v;
+
+    while (n >= 8) {
+        memcpy(&v, p, 8);
+        h = (h ^ v) * 0xff51afd7ed558ccdULL;
+        h ^= h >> 32;
+        p += 8;
+        n -= 8;
+    }
+    v = 0;
+    memcpy(&v, p, n);
+    h = (h ^ v) * 0xc4ceb9fe1a85ec53ULL;
+    h ^= h >> 29;
+    return (size_t)(h % FP_MEMO_SLOTS);
+}
+
+/* fp_memo_find copies a remembered digest of `kind` into `out`. */
+static bool
+fp_memo_find(struct fp_memo *m, uint8_t kind, const uint8_t *p, size_t n,
+             char *out, size_t out_len, size_t *idx)
+{
+    struct fp_memo_entry *e;
+
+    if (m == NULL || n > FP_MEMO_MAX_IN) {
+        return false;
+    }
+    *idx = fp_memo_index(kind, p, n);
+    e = &m->slot[*idx];
+    if (e->kind == kind && e->len == n && memcmp(e->in, p, n) == 0) {
+        memcpy(out, e->out, out_len);
+        m->hits++;
+        return true;
+    }
+    m->misses++;
+    return false;
+}
+
+static void
+fp_memo_keep(struct fp_memo *m, size_t idx, uint8_t kind, const uint8_t *p,
+             size_t n, const char *out, size_t out_len)
+{
+    struct fp_memo_entry *e;
+
+    if (m == NULL || n > FP_MEMO_MAX_IN || out_len > sizeof(e->out)) {
+        return;
+    }
+    e = &m->slot[idx];
+    e->kind = kind;
+    e->len = (uint16_t)n;
+    memcpy(e->in, p, n);
+    memcpy(e->out, out, out_len);
 }
 
 const char *
@@ -419,13 +521,17 @@ fp_collect(struct bbuf *scratch, uint16_t *local, size_t local_max,
 
 /* fp_hash12 writes the first 12 hex digits of SHA-256(p, n), or zeros. */
 static bool
-fp_hash12(char out[12], const uint8_t *p, size_t n)
+fp_hash12(struct fp_memo *m, char out[12], const uint8_t *p, size_t n)
 {
     uint8_t d[CRYPTO_SHA256_LEN];
     size_t i;
+    size_t idx = 0;
 
     if (n == 0) {
         memset(out, '0', 12);
+        return true;
+    }
+    if (fp_memo_find(m, FP_MEMO_SHA256_12, p, n, out, 12, &idx)) {
         return true;
     }
     if (!crypto_sha256(d, p, n)) {
@@ -435,6 +541,7 @@ fp_hash12(char out[12], const uint8_t *p, size_t n)
         out[2 * i] = fp_hexdig[d[i] >> 4];
         out[2 * i + 1] = fp_hexdig[d[i] & 0xf];
     }
+    fp_memo_keep(m, idx, FP_MEMO_SHA256_12, p, n, out, 12);
     return true;
 }
 
@@ -538,8 +645,10 @@ fp_ja4(struct fingerprint *fp, const struct clienthello *ch)
     fp->ja4[10] = '_';
     fp->ja4[23] = '_';
     fp->ja4[FP_JA4_LEN] = '\0';
-    return fp_hash12(fp->ja4 + 11, r->data + c_off, c_end - c_off) &&
-           fp_hash12(fp->ja4 + 24, r->data + e_off, r->len - e_off);
+    return fp_hash12(fp->memo, fp->ja4 + 11, r->data + c_off,
+                     c_end - c_off) &&
+           fp_hash12(fp->memo, fp->ja4 + 24, r->data + e_off,
+                     r->len - e_off);
 }
 
 static bool
@@ -548,9 +657,16 @@ fp_ja3(struct fingerprint *fp, const struct clienthello *ch)
     uint8_t d[CRYPTO_MD5_LEN];
     size_t i;
 
+    size_t idx = 0;
+
     bbuf_reset(&fp->ja3);
     if (!fp_ja3_string(&fp->ja3, ch)) {
         return false;
+    }
+    fp->ja3_md5[FP_MD5_HEX_LEN] = '\0';
+    if (fp_memo_find(fp->memo, FP_MEMO_MD5_HEX, fp->ja3.data, fp->ja3.len,
+                     fp->ja3_md5, FP_MD5_HEX_LEN, &idx)) {
+        return true;
     }
     if (!crypto_md5(d, fp->ja3.data, fp->ja3.len)) {
         return false;
@@ -559,7 +675,8 @@ fp_ja3(struct fingerprint *fp, const struct clienthello *ch)
         fp->ja3_md5[2 * i] = fp_hexdig[d[i] >> 4];
         fp->ja3_md5[2 * i + 1] = fp_hexdig[d[i] & 0xf];
     }
-    fp->ja3_md5[FP_MD5_HEX_LEN] = '\0';
+    fp_memo_keep(fp->memo, idx, FP_MEMO_MD5_HEX, fp->ja3.data, fp->ja3.len,
+                 fp->ja3_md5, FP_MD5_HEX_LEN);
     return true;
 }
 

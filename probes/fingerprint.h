@@ -37,12 +37,15 @@
 /* Default cap on the JA3 / JA4_r strings (a 16 KiB hello stays below). */
 #define FP_DEFAULT_MAX_TEXT (128 * 1024)
 
+struct fp_memo;
+
 struct fingerprint {
     struct bbuf ja3;                    /* JA3 string (not NUL-counted) */
     char ja3_md5[FP_MD5_HEX_LEN + 1];   /* lowercase hex, NUL-terminated */
     char ja4[FP_JA4_LEN + 1];           /* NUL-terminated */
     struct bbuf ja4_r;                  /* JA4_r string */
     struct bbuf scratch;                /* sorting work space */
+    struct fp_memo *memo;               /* NULL unless fp_memo_enable */
     bool ok;                            /* last fp_compute succeeded */
 };
 
@@ -51,6 +54,21 @@ void fp_init(struct fingerprint *fp, size_t max_text);
 
 /* fp_cleanup frees the buffers; safe on a zero-filled or cleaned struct. */
 void fp_cleanup(struct fingerprint *fp);
+
+/*
+ * fp_memo_enable gives a long-lived `fp` a small memo of its digests: the
+ * MD5 of a JA3 string and the two SHA-256 of a JA4 are remembered by
+ * their exact input (compared byte for byte, never by a hash alone), so
+ * a client seen again - a retry, the next user of the same mail client -
+ * costs string building but no hashing. The hashes are most of the cost
+ * of a fingerprint with mbedTLS's portable SHA-256. Results are the same
+ * with and without it. False (and no memo) when out of memory.
+ */
+MUST_CHECK bool fp_memo_enable(struct fingerprint *fp);
+
+/* fp_memo_stats reports digest lookups answered from the memo and not. */
+void fp_memo_stats(const struct fingerprint *fp, unsigned long long *hits,
+                   unsigned long long *misses);
 
 /*
  * fp_compute fills JA3 (string + MD5), JA4 and JA4_r for `ch`, which may

@@ -30,6 +30,13 @@ judge_new(const struct tr_config *cfg, struct config_error *err)
     }
     j->story_window = cfg->global.story_window;
     fp_init(&j->fp, FP_DEFAULT_MAX_TEXT);
+    /* Clients repeat (retries, one mail client for many users): keep
+     * their digests. The same memory error below would stop us anyway. */
+    if (!fp_memo_enable(&j->fp)) {
+        snprintf(err->msg, sizeof(err->msg), "out of memory");
+        judge_free(j);
+        return NULL;
+    }
     if (j->story_window > 0) {
         j->stories = story_tracker_new(j->story_window);
         if (j->stories == NULL) {

@@ -411,6 +411,62 @@ test_overflow(void)
     fp_cleanup(&fp);                    /* idempotent */
 }
 
+/*
+ * The digest memo gives the same answers as no memo, whatever the order:
+ * 200 hellos from 40 different suite lists (more lists than memo slots,
+ * so entries are replaced and slots collide), each fingerprinted by a
+ * memo-less fingerprint and by one with the memo; the second round must
+ * hit.
+ */
+static void
+test_memo(void)
+{
+    struct fingerprint plain;
+    struct fingerprint memo;
+    struct hello_spec s = foxio_spec();
+    uint16_t suites[64];
+    unsigned long long hits = 0;
+    unsigned long long misses = 0;
+
+    fp_init(&plain, FP_DEFAULT_MAX_TEXT);
+    fp_init(&memo, FP_DEFAULT_MAX_TEXT);
+    CHECK(fp_memo_enable(&memo));
+    CHECK(fp_memo_enable(&memo));       /* twice is fine */
+    for (unsigned i = 0; i < 200; i++) {
+        unsigned variant = (i * 7) % 40;
+        struct clienthello ch;
+        struct bbuf b;
+
+        /*
+         * Ten suites each, all lists of one length (so the strings differ
+         * only in content) and more lists than slots: two of them must
+         * share a slot, and only a byte-for-byte compare tells them apart.
+         */
+        s.num_suites = 10;
+        for (size_t k = 0; k < s.num_suites; k++) {
+            suites[k] = (uint16_t)(0xc000 + k + 11 * variant);
+        }
+        s.suites = suites;
+        bbuf_init(&b, 1 << 16);
+        build(&b, &s);
+        CHECK(clienthello_parse(&ch, b.data, b.len) == CH_OK);
+        CHECK(fp_compute(&plain, &ch));
+        CHECK(fp_compute(&memo, &ch));
+        CHECK(strcmp(plain.ja4, memo.ja4) == 0);
+        CHECK(strcmp(plain.ja3_md5, memo.ja3_md5) == 0);
+        CHECK(strcmp(fp_ja3_cstr(&plain), fp_ja3_cstr(&memo)) == 0);
+        CHECK(strcmp(fp_ja4_r_cstr(&plain), fp_ja4_r_cstr(&memo)) == 0);
+        bbuf_cleanup(&b);
+    }
+    fp_memo_stats(&memo, &hits, &misses);
+    CHECK(hits > 0 && misses > 0);
+    fp_memo_stats(&plain, &hits, &misses);
+    CHECK(hits == 0 && misses == 0);
+    fp_cleanup(&plain);
+    fp_cleanup(&memo);
+    fp_cleanup(&memo);                  /* idempotent with a memo too */
+}
+
 int
 main(void)
 {
@@ -426,6 +482,22 @@ main(void)
     test_versions(&fp);
     test_sslv2(&fp);
     fp_cleanup(&fp);
+    /* Every known answer again through a memo, twice: the second round
+     * is answered from it. */
+    fp_init(&fp, FP_DEFAULT_MAX_TEXT);
+    CHECK(fp_memo_enable(&fp));
+    for (int round = 0; round < 2; round++) {
+        test_foxio_example(&fp);
+        test_grease_ignored(&fp);
+        test_no_sigalgs(&fp);
+        test_empty_lists(&fp);
+        test_cap_99(&fp);
+        test_alpn_rules(&fp);
+        test_versions(&fp);
+        test_sslv2(&fp);
+    }
+    fp_cleanup(&fp);
+    test_memo();
     test_overflow();
     return tl_done("test_fingerprint");
 }
