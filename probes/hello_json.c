@@ -15,18 +15,21 @@
 
 /*
  * hj_id_name writes {"id":"0x....","name":"..."} (+ "grease":true). Names
- * come from our own tables (names.c) and are plain ASCII, so the common
- * case is assembled on the stack and appended in one piece: a hello has
+ * come from our own tables (names.c) or are hex for unknown values: plain
+ * ASCII with nothing to escape - test_names checks that for every 16-bit
+ * value of every namer used here - so the object is assembled on the
+ * stack and appended in one piece without a per-byte check: a hello has
  * dozens of these and they were the largest cost of rendering a record.
+ * A name too long for the stack buffer takes the escaping writer.
  */
 static void
 hj_id_name(struct jw *w, uint16_t id, const char *name, bool grease)
 {
     static const char hexd[] = "0123456789abcdef";
     char buf[192];
-    size_t n;
+    size_t n = strlen(name);
     size_t o = 0;
-    bool plain = json_plain_cstr(name, &n) && n <= 120;
+    bool plain = n <= 120;
 
     if (plain) {
         memcpy(buf + o, "{\"id\":\"0x", 9);

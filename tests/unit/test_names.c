@@ -3,8 +3,10 @@
  * known names for the values mail clients send, hex for unknown values,
  * GREASE, and the suite properties the verdict engine reads.
  */
+#include <stdio.h>
 #include <string.h>
 
+#include "json.h"
 #include "names.h"
 #include "tl.h"
 
@@ -169,9 +171,43 @@ test_others(void)
     CHECK(!names_is_grease(0x0a1a) && !names_is_grease(0xeeee));
 }
 
+/*
+ * hello_json writes these names into records without escaping them
+ * (hj_id_name): every 16-bit value of every namer it uses must give a
+ * name of printable ASCII with nothing JSON or HTML would escape, and
+ * short enough for its stack buffer. Checked exhaustively.
+ */
+static void
+test_names_json_plain(void)
+{
+    typedef const char *(*namer16)(uint16_t, struct name_buf *);
+    static const namer16 namers[] = {names_suite, names_ext, names_group,
+                                     names_sigalg, names_version,
+                                     names_cert_compression};
+    size_t bad = 0;
+
+    for (size_t k = 0; k < sizeof(namers) / sizeof(namers[0]); k++) {
+        for (unsigned v = 0; v <= 0xffff; v++) {
+            struct name_buf nb;
+            const char *name = namers[k]((uint16_t)v, &nb);
+            size_t n = 0;
+
+            if (name == NULL || !json_plain_cstr(name, &n) || n == 0 ||
+                n > 120) {
+                if (bad++ < 5) {
+                    fprintf(stderr, "namer %zu, value 0x%04x: %s\n", k, v,
+                            name != NULL ? name : "(null)");
+                }
+            }
+        }
+    }
+    CHECK(bad == 0);
+}
+
 int
 main(void)
 {
+    test_names_json_plain();
     test_sorted();
     test_suites();
     test_others();
