@@ -183,6 +183,27 @@ now_ns(void)
 
 static volatile size_t bench_sink;
 
+/* time_fingerprints: ns per scan + parse + JA3 + JA4/JA4_r with `fp`. */
+static double
+time_fingerprints(const struct bbuf *rec, struct fingerprint *fp, long iters)
+{
+    static uint8_t buf[TLSREC_DEFAULT_MAX_HELLO + 4];
+    struct tlsrec_hello rh;
+    struct clienthello ch;
+    double t0 = now_ns();
+
+    for (long i = 0; i < iters; i++) {
+        if (tlsrec_scan_hello(&rh, buf, sizeof(buf), rec->data, rec->len,
+                              TLSREC_DEFAULT_MAX_HELLO) != TLSREC_OK ||
+            clienthello_parse_hello(&ch, &rh) != CH_OK ||
+            !fp_compute(fp, &ch)) {
+            exit(1);
+        }
+        bench_sink += (size_t)fp->ja4[5];
+    }
+    return (now_ns() - t0) / (double)iters;
+}
+
 static void
 bench(const char *name, const struct bbuf *rec, long iters)
 {
@@ -226,34 +247,14 @@ bench(const char *name, const struct bbuf *rec, long iters)
     }
     t_parse = (now_ns() - t0) / (double)iters;
 
-    t0 = now_ns();
-    for (i = 0; i < iters; i++) {
-        if (tlsrec_scan_hello(&rh, buf, sizeof(buf), rec->data, rec->len,
-                              TLSREC_DEFAULT_MAX_HELLO) != TLSREC_OK ||
-            clienthello_parse_hello(&ch, &rh) != CH_OK ||
-            !fp_compute(&fp, &ch)) {
-            exit(1);
-        }
-        bench_sink += (size_t)fp.ja4[5];
-    }
-    t_fp = (now_ns() - t0) / (double)iters;
+    t_fp = time_fingerprints(rec, &fp, iters);
 
     /* The same with the digest memo the running program uses: every
      * iteration after the first is a client seen before. */
     if (!fp_memo_enable(&fp)) {
         exit(1);
     }
-    t0 = now_ns();
-    for (i = 0; i < iters; i++) {
-        if (tlsrec_scan_hello(&rh, buf, sizeof(buf), rec->data, rec->len,
-                              TLSREC_DEFAULT_MAX_HELLO) != TLSREC_OK ||
-            clienthello_parse_hello(&ch, &rh) != CH_OK ||
-            !fp_compute(&fp, &ch)) {
-            exit(1);
-        }
-        bench_sink += (size_t)fp.ja4[5];
-    }
-    t_warm = (now_ns() - t0) / (double)iters;
+    t_warm = time_fingerprints(rec, &fp, iters);
 
     printf("  clienthello_parse (body)        %8.1f ns/op\n", t_body);
     printf("  scan_hello + parse_hello        %8.1f ns/op\n", t_parse);

@@ -467,35 +467,33 @@ test_memo(void)
     fp_cleanup(&memo);                  /* idempotent with a memo too */
 }
 
+static void
+known_answers(struct fingerprint *fp)
+{
+    test_foxio_example(fp);
+    test_grease_ignored(fp);
+    test_no_sigalgs(fp);
+    test_empty_lists(fp);
+    test_cap_99(fp);
+    test_alpn_rules(fp);
+    test_versions(fp);
+    test_sslv2(fp);
+}
+
 int
 main(void)
 {
     struct fingerprint fp;
 
     fp_init(&fp, FP_DEFAULT_MAX_TEXT);
-    test_foxio_example(&fp);
-    test_grease_ignored(&fp);
-    test_no_sigalgs(&fp);
-    test_empty_lists(&fp);
-    test_cap_99(&fp);
-    test_alpn_rules(&fp);
-    test_versions(&fp);
-    test_sslv2(&fp);
+    known_answers(&fp);
     fp_cleanup(&fp);
     /* Every known answer again through a memo, twice: the second round
      * is answered from it. */
     fp_init(&fp, FP_DEFAULT_MAX_TEXT);
     CHECK(fp_memo_enable(&fp));
-    for (int round = 0; round < 2; round++) {
-        test_foxio_example(&fp);
-        test_grease_ignored(&fp);
-        test_no_sigalgs(&fp);
-        test_empty_lists(&fp);
-        test_cap_99(&fp);
-        test_alpn_rules(&fp);
-        test_versions(&fp);
-        test_sslv2(&fp);
-    }
+    known_answers(&fp);
+    known_answers(&fp);
     fp_cleanup(&fp);
     test_memo();
     test_overflow();
