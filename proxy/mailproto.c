@@ -542,14 +542,13 @@ imap_caps(const struct mailproto *m)
 
 /* id_put appends one byte of a field/value, up to `cap` stored bytes. */
 static void
-id_put(struct mailproto *m, uint8_t b, size_t *len, size_t cap,
-       bool *trunc)
+id_put(struct bbuf *arena, uint8_t b, size_t *len, size_t cap, bool *trunc)
 {
     if (*len >= cap) {
         *trunc = true;
         return;
     }
-    if (!bbuf_put_u8(&m->id_arena, b)) {
+    if (!bbuf_put_u8(arena, b)) {
         *trunc = true;
         return;
     }
@@ -572,7 +571,7 @@ id_put(struct mailproto *m, uint8_t b, size_t *len, size_t cap,
  * syntax errors.
  */
 static bool
-imap_string(struct mailproto *m, struct bcur *c, size_t cap, size_t *len,
+imap_string(struct bbuf *arena, struct bcur *c, size_t cap, size_t *len,
             bool *trunc)
 {
     uint8_t b;
@@ -598,7 +597,7 @@ imap_string(struct mailproto *m, struct bcur *c, size_t cap, size_t *len,
             } else if (b == 0 || b == '\r' || b == '\n') {
                 return false;
             }
-            id_put(m, b, len, cap, trunc);
+            id_put(arena, b, len, cap, trunc);
         }
     }
     if (b != '{') {
@@ -629,7 +628,7 @@ imap_string(struct mailproto *m, struct bcur *c, size_t cap, size_t *len,
         if (!bcur_get_u8(c, &b) || b == 0) {
             return false;
         }
-        id_put(m, b, len, cap, trunc);
+        id_put(arena, b, len, cap, trunc);
     }
     return true;
 }
@@ -667,9 +666,8 @@ imap_nil(struct bcur *c)
  * flagged. Pairs read before a syntax error are kept.
  */
 static bool
-imap_parse_id(struct mailproto *m, struct bcur *args)
+imap_parse_id(struct bbuf *arena, struct mp_facts *f, struct bcur *args)
 {
-    struct mp_facts *f = &m->facts;
     size_t key_off[MP_ID_PAIRS_MAX] = {0};
     size_t val_off[MP_ID_PAIRS_MAX] = {0};
     struct bcur c = *args;
@@ -682,7 +680,7 @@ imap_parse_id(struct mailproto *m, struct bcur *args)
     f->imap_id_truncated = false;
     f->num_imap_id = 0;
     memset(f->imap_id, 0, sizeof(f->imap_id));
-    bbuf_reset(&m->id_arena);
+    bbuf_reset(arena);
 
     if (imap_nil(&c)) {
         f->imap_id_nil = true;
@@ -698,21 +696,21 @@ imap_parse_id(struct mailproto *m, struct bcur *args)
     }
     for (;;) {
         struct mp_id_pair tmp;
-        size_t koff = m->id_arena.len;
+        size_t koff = arena->len;
         size_t voff;
         bool store = f->num_imap_id < MP_ID_PAIRS_MAX;
         bool kt = false, vt = false;
 
         memset(&tmp, 0, sizeof(tmp));
-        if (!imap_string(m, &c, store ? MP_ID_KEY_MAX : 0, &tmp.key_len,
+        if (!imap_string(arena, &c, store ? MP_ID_KEY_MAX : 0, &tmp.key_len,
                          store ? &kt : &f->imap_id_truncated) ||
             !bcur_get_u8(&c, &b) || b != ' ') {
             goto out;
         }
-        voff = m->id_arena.len;
+        voff = arena->len;
         if (imap_nil(&c)) {
             tmp.value_nil = true;
-        } else if (!imap_string(m, &c, store ? MP_ID_VALUE_MAX : 0,
+        } else if (!imap_string(arena, &c, store ? MP_ID_VALUE_MAX : 0,
                                 &tmp.value_len,
                                 store ? &vt : &f->imap_id_truncated)) {
             goto out;
@@ -742,7 +740,7 @@ out:
     for (size_t i = 0; i < f->num_imap_id; i++) {
         struct mp_id_pair *p = &f->imap_id[i];
         const uint8_t *base =
-            m->id_arena.data != NULL ? m->id_arena.data : empty_bytes;
+            arena->data != NULL ? arena->data : empty_bytes;
         p->key = p->key_len > 0 ? base + key_off[i] : empty_bytes;
         if (p->value_nil) {
             p->value = NULL;
@@ -850,7 +848,7 @@ imap_command(struct mailproto *m, struct bbuf *out, const struct bcur *cmd,
             return MP_CONTINUE;
         }
         /* Parse even a refused command: pairs before the literal count. */
-        if (!imap_parse_id(m, &c) || refused) {
+        if (!imap_parse_id(&m->id_arena, f, &c) || refused) {
             f->num_bad_syntax++;
             imap_tagged(out, &tag, refused ? "BAD Literal not accepted"
                                            : "BAD Invalid ID arguments");
@@ -1585,4 +1583,53 @@ mp_line_max_default(enum mp_proto p)
         return MP_LINE_MAX_SMTP;
     }
     return MP_LINE_MAX_SMTP;
+}
+
+void
+mailproto_id_to_attempt(const struct mp_facts *f, struct attempt *a)
+{
+    for (size_t i = 0; i < f->num_imap_id && i < MP_ID_PAIRS_MAX; i++) {
+        const struct mp_id_pair *kv = &f->imap_id[i];
+        struct bcur k;
+
+        if (kv->value_nil || kv->value == NULL) {
+            continue;
+        }
+        bcur_init(&k, kv->key, kv->key_len);
+        if (bcur_eq_icase(&k, "name")) {
+            attempt_set_hint(a->id_name, &a->id_name_len, kv->value,
+                             kv->value_len);
+        } else if (bcur_eq_icase(&k, "version")) {
+            attempt_set_hint(a->id_version, &a->id_version_len, kv->value,
+                             kv->value_len);
+        } else if (bcur_eq_icase(&k, "os")) {
+            attempt_set_hint(a->id_os, &a->id_os_len, kv->value,
+                             kv->value_len);
+        } else if (bcur_eq_icase(&k, "os-version")) {
+            attempt_set_hint(a->id_os_version, &a->id_os_version_len,
+                             kv->value, kv->value_len);
+        }
+    }
+}
+
+bool
+mailproto_imap_id_to_attempt(const uint8_t *args, size_t n,
+                             struct attempt *a)
+{
+    struct mp_facts *f = calloc(1, sizeof(*f));
+    struct bbuf arena;
+    struct bcur c;
+    bool ok;
+
+    if (f == NULL) {
+        return false;
+    }
+    bbuf_init(&arena,
+              (size_t)MP_ID_PAIRS_MAX * (MP_ID_KEY_MAX + MP_ID_VALUE_MAX));
+    bcur_init(&c, args, n);
+    ok = imap_parse_id(&arena, f, &c);
+    mailproto_id_to_attempt(f, a);
+    bbuf_cleanup(&arena);
+    free(f);
+    return ok;
 }

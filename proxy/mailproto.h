@@ -27,6 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "attempt.h"
 #include "bytes.h"
 #include "json.h"
 
@@ -196,6 +197,24 @@ size_t mailproto_reply_max(const struct mailproto *m);
 
 /* mailproto_facts returns the facts so far; valid until mailproto_free. */
 const struct mp_facts *mailproto_facts(const struct mailproto *m);
+
+/*
+ * mailproto_id_to_attempt copies the IMAP ID fields tlsready keeps (name,
+ * version, os, os-version; RFC 2971 §3.3, keys matched without case)
+ * from `f` into the attempt's hints.
+ */
+void mailproto_id_to_attempt(const struct mp_facts *f, struct attempt *a);
+
+/*
+ * mailproto_imap_id_to_attempt parses `args`, the arguments of an IMAP ID
+ * command as one line would carry them (quoted strings, NIL, or literals
+ * given inline), with the same parser as the plaintext stage, and copies
+ * the kept fields into `a` - what the relay uses, since it watches the
+ * client's lines without answering them. Pairs before a syntax error are
+ * kept; false when the arguments were malformed (or out of memory).
+ */
+bool mailproto_imap_id_to_attempt(const uint8_t *args, size_t n,
+                                  struct attempt *a);
 
 /*
  * mailproto_facts_json writes the facts as members of a JSON object the

@@ -82,6 +82,8 @@
 #define RELAY_SCAP_MAX (64 * 1024)
 /* A SOCKS5 dialog before the request is complete. */
 #define RELAY_SOCKS_MAX 1024
+/* IMAP ID arguments kept for the record (RFC 2971 clients: a few hundred). */
+#define RELAY_ID_ARGS_MAX 4096
 /* Reads per callback before letting other connections run. */
 #define RELAY_READ_ROUNDS 4
 /* splice(2) per call, and pipes kept for reuse. */
@@ -187,6 +189,8 @@ struct relay {
     size_t pipelined;
     const char *login_verb;
     struct rhint ehlo, reject, ua, target;
+    uint8_t *id_args;          /* the client's first IMAP ID arguments */
+    size_t id_args_len;
     uint8_t *raw;              /* ClientHello bytes as received */
     size_t raw_len;
     size_t tcp_reads;
@@ -580,6 +584,11 @@ relay_record(struct relay *r)
     a->pipelined_after_starttls = r->pipelined;
     a->pipelined_was_tls = r->pipelined_was_tls;
     attempt_set_hint(a->ehlo_name, &a->ehlo_name_len, r->ehlo.p, r->ehlo.n);
+    if (r->id_args != NULL) {
+        /* Malformed or cut at RELAY_ID_ARGS_MAX: the pairs before the
+         * problem are kept, as in the plaintext stage. */
+        (void)mailproto_imap_id_to_attempt(r->id_args, r->id_args_len, a);
+    }
     attempt_set_hint(a->user_agent, &a->user_agent_len, r->ua.p, r->ua.n);
     attempt_set_hint(a->target, &a->target_len, r->target.p, r->target.n);
     a->tcp_reads = r->tcp_reads;
@@ -698,6 +707,8 @@ relay_free(struct relay *r)
     rhint_free(&r->reject);
     rhint_free(&r->ua);
     rhint_free(&r->target);
+    free(r->id_args);
+    r->id_args = NULL;
     free(r->raw);
     app_conn_closed(r->app, &r->conn);
     free(r);
@@ -1299,6 +1310,29 @@ mail_copy_facts(struct relay *r)
     }
 }
 
+/*
+ * keep_id_args copies the client's first IMAP ID arguments (at most
+ * RELAY_ID_ARGS_MAX bytes: RFC 2971 clients send a few hundred) for the
+ * record, which parses them with the plaintext stage's ID parser.
+ */
+static void
+keep_id_args(struct relay *r, const struct bcur *args)
+{
+    size_t n = bcur_left(args);
+
+    if (n == 0) {
+        return;
+    }
+    if (n > RELAY_ID_ARGS_MAX) {
+        n = RELAY_ID_ARGS_MAX;
+    }
+    r->id_args = malloc(n);
+    if (r->id_args != NULL) {
+        memcpy(r->id_args, bcur_data(args), n);
+        r->id_args_len = n;
+    }
+}
+
 static void relay_tls_input(struct relay *r, int di, const uint8_t *p,
                             size_t n);
 
@@ -1352,6 +1386,9 @@ relay_lines(struct relay *r, int di, const uint8_t *p, size_t n)
         }
         ev = di == C2S ? rw_mail_client_line(r->mail, &line)
                        : rw_mail_server_line(r->mail, &line);
+        if (ev == RW_CLIENT_ID && r->id_args == NULL) {
+            keep_id_args(r, &r->mail->id_args);
+        }
         bbuf_reset(&d->line);
         mail_copy_facts(r);
         if (ev == RW_CLIENT_STARTTLS) {

@@ -28,6 +28,8 @@ rw_event_str(enum rw_event e)
         return "server_tls_go";
     case RW_SERVER_TLS_REFUSED:
         return "server_tls_refused";
+    case RW_CLIENT_ID:
+        return "client_id";
     }
     return "unknown";
 }
@@ -175,10 +177,22 @@ rw_mail_client_line(struct rw_mail *m, const struct bcur *line_in)
     }
     if (m->proto == MP_IMAP) {
         struct bcur c = line;
+        uint8_t b;
         if (!next_token(&c, &tag) || !next_token(&c, &verb)) {
             return RW_NONE; /* a SASL response line or junk */
         }
         m->client_cmds++;
+        if (verb_is(&verb, "ID") && !m->starttls_accepted) {
+            /* RFC 2971: "ID" SP id_params_list; the parsing is the
+             * plaintext stage's (mailproto_imap_id_to_attempt). */
+            while (bcur_peek_u8(&c, &b) && b == ' ') {
+                if (!bcur_skip(&c, 1)) {
+                    break;
+                }
+            }
+            m->id_args = c;
+            return RW_CLIENT_ID;
+        }
     } else if (m->proto == MP_SMTP) {
         if (!smtp_verb(&line, &verb)) {
             return RW_NONE;

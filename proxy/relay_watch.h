@@ -32,6 +32,8 @@ enum rw_event {
     RW_CLIENT_STARTTLS,    /* this client line asked for STARTTLS/STLS */
     RW_SERVER_TLS_GO,      /* this server line accepted it: TLS follows */
     RW_SERVER_TLS_REFUSED, /* this server line refused it: still plaintext */
+    RW_CLIENT_ID,          /* this client line is IMAP ID (RFC 2971): its
+                              arguments are in rw_mail.id_args */
 };
 
 /* rw_event_str returns a stable token, e.g. "server_tls_go". */
@@ -64,6 +66,9 @@ struct rw_mail {
     size_t ehlo_len;
     uint8_t reject[RW_REJECT_MAX]; /* first refusal line, as sent */
     size_t reject_len;
+    /* RW_CLIENT_ID: the ID command's arguments, a view into the line just
+     * given (valid until that line's buffer changes). */
+    struct bcur id_args;
 };
 
 /* rw_mail_init zeroes `m` for protocol `p`. */

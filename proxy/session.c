@@ -553,27 +553,7 @@ session_copy_facts(struct session *s)
     }
     attempt_set_hint(a->ehlo_name, &a->ehlo_name_len, f->hello_name,
                      f->hello_name_len);
-    for (size_t i = 0; i < f->num_imap_id; i++) {
-        const struct mp_id_pair *kv = &f->imap_id[i];
-        struct bcur k;
-        if (kv->value_nil || kv->value == NULL) {
-            continue;
-        }
-        bcur_init(&k, kv->key, kv->key_len);
-        if (bcur_eq_icase(&k, "name")) {
-            attempt_set_hint(a->id_name, &a->id_name_len, kv->value,
-                             kv->value_len);
-        } else if (bcur_eq_icase(&k, "version")) {
-            attempt_set_hint(a->id_version, &a->id_version_len, kv->value,
-                             kv->value_len);
-        } else if (bcur_eq_icase(&k, "os")) {
-            attempt_set_hint(a->id_os, &a->id_os_len, kv->value,
-                             kv->value_len);
-        } else if (bcur_eq_icase(&k, "os-version")) {
-            attempt_set_hint(a->id_os_version, &a->id_os_version_len,
-                             kv->value, kv->value_len);
-        }
-    }
+    mailproto_id_to_attempt(f, a);
 }
 
 static void session_capture(struct session *s, const uint8_t *p, size_t n);

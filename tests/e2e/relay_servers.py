@@ -178,6 +178,10 @@ class MailServer:
                 elif verb == b"LOGOUT":
                     c.sendall(b"* BYE bye\r\n" + tag + b" OK done\r\n")
                     return
+                elif verb == b"ID":
+                    # RFC 2971 §3.2: the server answers with its own ID.
+                    c.sendall(b'* ID ("name" "relay-test-server")\r\n' +
+                              tag + b" OK ID completed\r\n")
                 else:
                     c.sendall(tag + b" BAD unknown\r\n")
             elif p == "pop3":

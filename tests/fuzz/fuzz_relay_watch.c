@@ -58,12 +58,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else {
             ev = rw_mail_client_line(&m, &line);
         }
-        if ((int)ev < RW_NONE || ev > RW_SERVER_TLS_REFUSED ||
+        if ((int)ev < RW_NONE || ev > RW_CLIENT_ID ||
             m.ehlo_len > RW_EHLO_MAX || m.reject_len > RW_REJECT_MAX ||
             m.tag_len > RW_TAG_MAX) {
             abort();
         }
         if (ev == RW_SERVER_TLS_GO && !m.starttls_accepted) {
+            abort();
+        }
+        /* The ID arguments are a view inside the line just given. */
+        if (ev == RW_CLIENT_ID &&
+            (bcur_data(&m.id_args) < bcur_data(&line) ||
+             bcur_data(&m.id_args) + bcur_left(&m.id_args) >
+                 bcur_data(&line) + bcur_left(&line))) {
             abort();
         }
     }

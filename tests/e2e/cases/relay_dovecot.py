@@ -107,6 +107,9 @@ ctx.verify_mode = ssl.CERT_NONE
 # 1. IMAP STARTTLS + LOGIN + SELECT through the relay.
 srv.conns += 1
 im = imaplib.IMAP4("127.0.0.1", srv.port("imap"), timeout=10)
+typ, _ = im.xatom("ID", '("name" "Thunderbird" "version" "115.3.1" '
+                        '"os" "Windows" "os-version" "10.0")')
+c.eq(typ, "OK", "imaplib: Dovecot answered ID through the relay")
 im.starttls(ssl_context=ctx)
 typ, _ = im.login("alice", "pw")
 c.eq(typ, "OK", "imaplib: LOGIN after STARTTLS")
@@ -121,6 +124,9 @@ c.field(rec, "plaintext.plaintext_login.attempted", False, "imaplib")
 c.field(rec, "server.version.id", "0x0304", "imaplib")
 c.field(rec, "relay.handshake_finished", True, "imaplib")
 c.field(rec, "verdict.result", "pass", "imaplib")
+c.field(rec, "plaintext.imap_id.name", "Thunderbird", "imaplib ID")
+c.field(rec, "plaintext.imap_id.version", "115.3.1", "imaplib ID")
+c.field(rec, "plaintext.imap_id.os-version", "10.0", "imaplib ID")
 
 # 2. POP3 STLS + USER/PASS.
 srv.conns += 1

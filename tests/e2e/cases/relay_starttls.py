@@ -80,11 +80,23 @@ ctx.check_hostname = False
 ctx.verify_mode = ssl.CERT_NONE
 srv.conns += 1
 im = imaplib.IMAP4("127.0.0.1", srv.port("imap"), timeout=10)
+# IMAP ID (RFC 2971) before STARTTLS, as Thunderbird and Apple Mail send
+# it: the relay passes it on and records the client's fields like test
+# mode does - a quoted '"' and HTML come back as the text they were.
+typ, _ = im.xatom("ID", '("name" "Thunder<b>bird\\"x" "version" "115.3.1" '
+                        '"os" "Linux" "vendor" NIL)')
+c.eq(typ, "OK", "imaplib: the server answered ID through the relay")
 im.starttls(ssl_context=ctx)
 im.logout()
 rec = rec_next()
 c.field(rec, "relay.starttls_accepted", True, "imaplib")
 c.field(rec, "server.version.id", "0x0304", "imaplib")
+c.field(rec, "plaintext.imap_id.name", 'Thunder<b>bird"x', "imaplib ID")
+c.field(rec, "plaintext.imap_id.version", "115.3.1", "imaplib ID")
+c.field(rec, "plaintext.imap_id.os", "Linux", "imaplib ID")
+c.check(any(b"ID (" in d for k, d in M["imap"].events if k == "cmd"),
+        "imaplib: the ID command reached the server unchanged",
+        [d for k, d in M["imap"].events if k == "cmd"])
 c.check(b"LOGOUT" in b" ".join(d for k, d in M["imap"].events
                                 if k == "tls_cmd"),
         "imaplib: LOGOUT reached the server through TLS")
