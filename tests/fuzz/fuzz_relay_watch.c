@@ -73,6 +73,22 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                  bcur_data(&line) + bcur_left(&line))) {
             abort();
         }
+        /* What the relay's record does with them: the plaintext stage's
+         * ID parser into bounded attempt hints. */
+        if (ev == RW_CLIENT_ID) {
+            struct attempt *a = calloc(1, sizeof(*a));
+            if (a != NULL) {
+                (void)mailproto_imap_id_to_attempt(bcur_data(&m.id_args),
+                                                   bcur_left(&m.id_args), a);
+                if (a->id_name_len > ATTEMPT_HINT_MAX ||
+                    a->id_version_len > ATTEMPT_HINT_MAX ||
+                    a->id_os_len > ATTEMPT_HINT_MAX ||
+                    a->id_os_version_len > ATTEMPT_HINT_MAX) {
+                    abort();
+                }
+                free(a);
+            }
+        }
     }
     memset(&w1, 0, sizeof(w1));
     memset(&w2, 0, sizeof(w2));
