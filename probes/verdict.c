@@ -205,6 +205,14 @@ static const struct reason_row reason_table[] = {
      "(bad_certificate/unknown_ca)。テストモードでは想定どおりで、TLS の"
      "提示内容は取得できています。",
      NULL, NULL},
+    {"proxy_refused", VSEV_UNKNOWN,
+     "The proxy request was refused before anything was relayed: the "
+     "destination is not allowed (allow_ports, allow_hosts) or the request "
+     "was malformed or unsupported; relay.front_error says which.",
+     "プロキシ要求を拒否したため、何も中継していません(宛先が allow_ports"
+     "/allow_hosts で許可されていない、または要求の形式が不正・未対応)。"
+     "理由は relay.front_error にあります。",
+     NULL, NULL},
 };
 
 #define NUM_REASONS ARRAY_LEN(reason_table)
@@ -792,7 +800,11 @@ end_checks(const struct attempt *a, struct judge_state *st)
         }
         break;
     case END_REFUSED:
-        flag(st, "refused_at_accept");
+        /* A proxy front door that said no (403, SOCKS "not allowed", a
+         * bad request) is not the accept-time connection limit. */
+        flag(st, a->relay.active && a->relay.front_error != NULL
+                     ? "proxy_refused"
+                     : "refused_at_accept");
         break;
     case END_UPSTREAM_FAILED:
         if (!a->have_hello) {

@@ -319,6 +319,15 @@ test_hello_flags(void)
     CHECK(kind_is(&a, VERDICT_UNKNOWN));
     CHECK(!verdict_has_reason(&a, "malformed_hello"));
     CHECK(strcmp(a.verdict.summary_code, "refused_at_accept") == 0);
+    /* A proxy front door's refusal is its own reason, not the limit. */
+    memset(&a, 0, sizeof(a));
+    a.end = END_REFUSED;
+    a.relay.active = true;
+    a.relay.front_error = "port_not_allowed";
+    judge(&a, pol("tls12"));
+    CHECK(kind_is(&a, VERDICT_UNKNOWN));
+    CHECK(strcmp(a.verdict.summary_code, "proxy_refused") == 0);
+    CHECK(!verdict_has_reason(&a, "refused_at_accept"));
     memset(&a, 0, sizeof(a));
     a.end = END_LIMIT;
     a.capture_error = "plaintext_line_too_long";

@@ -90,6 +90,7 @@ rec = rec_next()
 c.field(rec, "relay.proxy_status", 403, "connect port 9")
 c.field(rec, "relay.proxy_error", "port_not_allowed", "connect port 9")
 c.field(rec, "end", "refused", "connect port 9")
+c.field(rec, "verdict.summary", "proxy_refused", "connect port 9")
 
 r = curl(["--proxy", "http://127.0.0.1:%d" % srv.port("hc"),
           "https://127.0.0.1:%d/" % dead], "connect dead")
@@ -120,6 +121,7 @@ c.eq(rep[:2], b"\x05\x02", "socks port 9: REP 0x02 not allowed")
 rec = rec_next()
 c.field(rec, "relay.proxy_status", 2, "socks port 9")
 c.field(rec, "relay.proxy_error", "port_not_allowed", "socks port 9")
+c.field(rec, "verdict.summary", "proxy_refused", "socks port 9")
 
 rep = socks(s5req(2, up.port))
 c.eq(rep[:2], b"\x05\x07", "socks BIND: REP 0x07")
