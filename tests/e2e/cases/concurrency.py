@@ -27,26 +27,23 @@ ALERT40 = bytes.fromhex("15030300020228")
 QUIT = {"imap": "z LOGOUT", "pop3": "QUIT", "smtp": "QUIT"}
 
 
-def full(name, proto, starttls):
+def send_hello(name, proto, starttls, payload):
     s = srv.connect(name)
     port = s.getsockname()[1]
     if starttls:
         H.starttls_plain(s, proto)
-    s.sendall(hello)
+    s.sendall(payload)
     data, how = H.recv_all(s)
     s.close()
     return port, "hello_captured", data.endswith(ALERT40)
+
+
+def full(name, proto, starttls):
+    return send_hello(name, proto, starttls, hello)
 
 
 def split3(name, proto, starttls):
-    s = srv.connect(name)
-    port = s.getsockname()[1]
-    if starttls:
-        H.starttls_plain(s, proto)
-    s.sendall(split)
-    data, how = H.recv_all(s)
-    s.close()
-    return port, "hello_captured", data.endswith(ALERT40)
+    return send_hello(name, proto, starttls, split)
 
 
 def close_now(name, proto, starttls):
