@@ -189,8 +189,7 @@ struct relay {
     size_t pipelined;
     const char *login_verb;
     struct rhint ehlo, reject, ua, target;
-    uint8_t *id_args;          /* the client's first IMAP ID arguments */
-    size_t id_args_len;
+    struct rhint id_args;      /* the client's first IMAP ID arguments */
     uint8_t *raw;              /* ClientHello bytes as received */
     size_t raw_len;
     size_t tcp_reads;
@@ -300,20 +299,28 @@ pipe_give(struct relay_ctx *ctx, struct relay_pipe *pp, bool clean)
 
 /* ---- small helpers ---- */
 
+/* rhint_keep keeps the first `n` bytes (at most `cap`) given to `h`. */
 static void
-rhint_set(struct rhint *h, const uint8_t *p, size_t n)
+rhint_keep(struct rhint *h, const uint8_t *p, size_t n, size_t cap)
 {
     if (h->p != NULL || n == 0) {
         return; /* the first one is kept */
     }
-    if (n > ATTEMPT_HINT_MAX) {
-        n = ATTEMPT_HINT_MAX;
+    if (n > cap) {
+        n = cap;
     }
     h->p = malloc(n);
     if (h->p != NULL) {
         memcpy(h->p, p, n);
         h->n = n;
     }
+}
+
+/* rhint_set keeps a record hint: at most ATTEMPT_HINT_MAX bytes. */
+static void
+rhint_set(struct rhint *h, const uint8_t *p, size_t n)
+{
+    rhint_keep(h, p, n, ATTEMPT_HINT_MAX);
 }
 
 static void
@@ -584,10 +591,10 @@ relay_record(struct relay *r)
     a->pipelined_after_starttls = r->pipelined;
     a->pipelined_was_tls = r->pipelined_was_tls;
     attempt_set_hint(a->ehlo_name, &a->ehlo_name_len, r->ehlo.p, r->ehlo.n);
-    if (r->id_args != NULL) {
+    if (r->id_args.p != NULL) {
         /* Malformed or cut at RELAY_ID_ARGS_MAX: the pairs before the
          * problem are kept, as in the plaintext stage. */
-        (void)mailproto_imap_id_to_attempt(r->id_args, r->id_args_len, a);
+        (void)mailproto_imap_id_to_attempt(r->id_args.p, r->id_args.n, a);
     }
     attempt_set_hint(a->user_agent, &a->user_agent_len, r->ua.p, r->ua.n);
     attempt_set_hint(a->target, &a->target_len, r->target.p, r->target.n);
@@ -707,8 +714,7 @@ relay_free(struct relay *r)
     rhint_free(&r->reject);
     rhint_free(&r->ua);
     rhint_free(&r->target);
-    free(r->id_args);
-    r->id_args = NULL;
+    rhint_free(&r->id_args);
     free(r->raw);
     app_conn_closed(r->app, &r->conn);
     free(r);
@@ -1310,29 +1316,6 @@ mail_copy_facts(struct relay *r)
     }
 }
 
-/*
- * keep_id_args copies the client's first IMAP ID arguments (at most
- * RELAY_ID_ARGS_MAX bytes: RFC 2971 clients send a few hundred) for the
- * record, which parses them with the plaintext stage's ID parser.
- */
-static void
-keep_id_args(struct relay *r, const struct bcur *args)
-{
-    size_t n = bcur_left(args);
-
-    if (n == 0) {
-        return;
-    }
-    if (n > RELAY_ID_ARGS_MAX) {
-        n = RELAY_ID_ARGS_MAX;
-    }
-    r->id_args = malloc(n);
-    if (r->id_args != NULL) {
-        memcpy(r->id_args, bcur_data(args), n);
-        r->id_args_len = n;
-    }
-}
-
 static void relay_tls_input(struct relay *r, int di, const uint8_t *p,
                             size_t n);
 
@@ -1386,8 +1369,11 @@ relay_lines(struct relay *r, int di, const uint8_t *p, size_t n)
         }
         ev = di == C2S ? rw_mail_client_line(r->mail, &line)
                        : rw_mail_server_line(r->mail, &line);
-        if (ev == RW_CLIENT_ID && r->id_args == NULL) {
-            keep_id_args(r, &r->mail->id_args);
+        if (ev == RW_CLIENT_ID) {
+            /* Parsed for the record by the plaintext stage's ID parser;
+             * RFC 2971 clients send a few hundred bytes. */
+            rhint_keep(&r->id_args, bcur_data(&r->mail->id_args),
+                       bcur_left(&r->mail->id_args), RELAY_ID_ARGS_MAX);
         }
         bbuf_reset(&d->line);
         mail_copy_facts(r);
